@@ -1,0 +1,67 @@
+/* match.h: run server bytes through a probe's rules the way nmap does.
+ *
+ * Order (nmap's servicescan_read_handler): the probe's own lines, then each
+ * probe of its fallback chain, then (TCP) the NULL probe; within one probe
+ * the lines in try order; the FIRST line that matches wins, soft or hard.
+ * PCRE2 match limit 100000 and depth limit 10000 as nmap; a limit hit
+ * counts as no match (and is counted in the stats).
+ *
+ * A matcher holds per-thread scratch (match data, JIT stack). It borrows
+ * the ruleset, which must outlive it. One matcher per thread. */
+#ifndef SVP_MATCH_H
+#define SVP_MATCH_H
+
+#include "svp/common.h"
+#include "svp/rules.h"
+#include "svp/template.h"
+
+struct svp_matcher;
+
+enum svp_verdict { SVP_NOMATCH = 0, SVP_SOFT = 1, SVP_HARD = 2 };
+
+struct svp_match {
+  enum svp_verdict verdict;
+  const struct svp_rule *rule;          /* the line that matched (ruleset-owned) */
+  const struct svp_probe *probe;        /* the probe asked for */
+  const struct svp_probe *matched_in;   /* chain member whose line matched */
+  struct svp_fields fields;             /* expanded templates */
+};
+
+struct svp_match_stats {
+  uint64_t calls;          /* svp_match_* calls */
+  uint64_t candidates;     /* rules that passed the index */
+  uint64_t regex_runs;     /* pcre2 matches executed */
+  uint64_t limit_hits;     /* match/depth limit reached */
+};
+
+struct svp_matcher_opts {
+  bool use_index;  /* true: literal-prefix index (default); false: try every line */
+};
+
+int svp_matcher_new(const struct svp_ruleset *rs,
+                    const struct svp_matcher_opts *opts, /* NULL = defaults */
+                    struct svp_matcher **out);
+void svp_matcher_free(struct svp_matcher *m);
+
+/* Match resp (borrowed) against probe's chain. Fills *out (verdict
+ * SVP_NOMATCH and rule NULL when nothing matched). */
+enum svp_verdict svp_match_response(struct svp_matcher *m,
+                                    const struct svp_probe *probe,
+                                    const uint8_t *resp, size_t len,
+                                    struct svp_match *out);
+
+/* Only the probe's own lines, no fallbacks, no NULL probe. */
+enum svp_verdict svp_match_probe_only(struct svp_matcher *m,
+                                      const struct svp_probe *probe,
+                                      const uint8_t *resp, size_t len,
+                                      struct svp_match *out);
+
+/* Every line of every probe of this protocol, probes in file order (the
+ * "wide search", lower confidence, and the benchmark's full sweep). */
+enum svp_verdict svp_match_sweep(struct svp_matcher *m, enum svp_l4 l4,
+                                 const uint8_t *resp, size_t len,
+                                 struct svp_match *out);
+
+const struct svp_match_stats *svp_matcher_stats(const struct svp_matcher *m);
+
+#endif
