@@ -84,7 +84,68 @@ struct svp_endpoint {
   const uint8_t *fp_data;
   uint32_t fp_len;                 /* bytes at fp_data (<= 4096) */
   uint32_t fp_total;               /* server bytes that flow carried */
-  const struct svp_probe *fp_probe;
+  const struct svp_probe *fp_probe; /* NULL: the client's request resembled no probe */
+  bool fp_server_first;            /* those bytes came before any client byte */
+  const uint8_t *fp_req;           /* the client's first bytes in that flow (may be NULL) */
+  uint32_t fp_req_len;
 };
+
+/* ---- the endpoint table ---------------------------------------------- */
+
+struct svp_eptab;
+
+/* Outcome of one flow, as the identification layer hands it over. */
+struct svp_flow_outcome {
+  const struct svp_flow *flow;     /* borrowed for the call */
+  const struct svp_result *res;    /* NULL: no payload from the server */
+  /* For fingerprints of unidentified endpoints: the probe the server's
+   * bytes answered (NULL = none resembled) and whether it spoke first. */
+  const struct svp_probe *probe;
+  bool server_first;
+};
+
+int svp_eptab_new(struct svp_eptab **out);
+void svp_eptab_free(struct svp_eptab *t);
+
+/* Endpoint for addr:port/l4, or NULL if unknown. Owned by the table. */
+const struct svp_endpoint *svp_eptab_find(const struct svp_eptab *t,
+                                          const struct svp_addr *addr,
+                                          uint16_t port, enum svp_l4 l4);
+
+/* If the endpoint has a hard result obtained from exactly these leading
+ * server bytes (same length prefix, same content), copy it into *out and
+ * return true: the caller may skip matching. */
+bool svp_eptab_reuse(const struct svp_eptab *t, const struct svp_flow *f,
+                     struct svp_result *out);
+
+/* Merge one finished flow into its server's endpoint (created on first
+ * use). Rules: hard beats soft beats none; a different later softmatch is
+ * ignored (nmap); a weaker method does not override a stronger hard
+ * result; a hard result that names a different service or product/version
+ * than the current one moves the current one into the history (service
+ * changed during the capture). Returns SVP_OK or SVP_ERR_NOMEM. */
+int svp_eptab_add(struct svp_eptab *t, const struct svp_flow_outcome *o);
+
+/* A flow already handed over with svp_eptab_add() has ended: update the
+ * endpoint's last-seen time (no other change). */
+void svp_eptab_touch(struct svp_eptab *t, const struct svp_flow *f);
+
+/* Record a result that did not come from a captured flow (active mode). */
+int svp_eptab_add_result(struct svp_eptab *t, const struct svp_addr *addr,
+                         uint16_t port, enum svp_l4 l4,
+                         const struct svp_result *r);
+
+size_t svp_eptab_count(const struct svp_eptab *t);
+
+/* All endpoints, sorted by family, address, protocol, port, in a malloc'd
+ * array the caller frees (the endpoints stay owned by the table). */
+int svp_eptab_sorted(const struct svp_eptab *t,
+                     const struct svp_endpoint ***out, size_t *n);
+
+/* Fill table_name for every endpoint from a lookup function (nmap-services)
+ * and turn "nothing matched" results into port-table guesses. */
+void svp_eptab_apply_table(struct svp_eptab *t,
+                           const char *(*lookup)(void *ud, enum svp_l4 l4, uint16_t port),
+                           void *ud);
 
 #endif
