@@ -4,14 +4,6 @@
 
 #include <stdio.h>
 
-int svp_cmd_check_rules(const struct svp_config *cfg, struct svp_diag *diag)
-{
-  (void)cfg;
-  (void)diag;
-  fputs("svpassive: --check-rules is not built yet\n", stderr);
-  return SVP_EXIT_FATAL;
-}
-
 int svp_cmd_flows(const struct svp_config *cfg, struct svp_diag *diag)
 {
   (void)cfg;

@@ -18,6 +18,14 @@
  *    totalwaitms and tcpwrappedms given in an overlay replace the old value.
  *  - A new probe name appends a new probe after the existing ones.
  *  - Exclude in an overlay adds to the exclusion set.
+ *  - The same holds inside one layer (a probe defined twice in one file gets
+ *    the second block's lines after the first's, with a warning).
+ *
+ * Compile: every regex with nmap's options (i -> PCRE2_CASELESS, s ->
+ * PCRE2_DOTALL, nothing else; newline LF), JIT when asked; a rule whose
+ * regex does not compile is reported and dropped. Fallback names are
+ * resolved (same protocol first, then any; unknown names reported), and
+ * each probe's literal-prefix index is built (see match.h).
  *
  * All pointers handed out (probes, rules, strings) are owned by the ruleset
  * and stay valid until svp_rules_free(). */
@@ -72,8 +80,8 @@ struct svp_probe {
   size_t payload_len;             /* 0 for the NULL probe */
   bool no_payload;                /* the "no-payload" option was present */
   int rarity;                     /* 1..9; default 5 */
-  unsigned totalwaitms;           /* default 5000 (NULL probe: 6000) */
-  unsigned tcpwrappedms;          /* default 2000 (NULL probe: 3000) */
+  unsigned totalwaitms;           /* default 5000 (Debian's NULL probe sets 6000) */
+  unsigned tcpwrappedms;          /* default 2000 (Debian's NULL probe sets 3000) */
   struct svp_portset ports, sslports;
   const struct svp_rule *const *rules; /* try order: higher layer first, then file order */
   size_t n_rules;
@@ -95,10 +103,22 @@ struct svp_rules_stats {
   unsigned probes_tcp, probes_udp;
   unsigned match, softmatch;       /* lines loaded and compiled */
   unsigned services;               /* distinct service names (ssl/ stripped) */
-  unsigned errors;                 /* lines rejected */
+  unsigned errors;                 /* lines rejected (parse or regex errors) */
+  unsigned skipped;                /* lines ignored because their Probe line was bad */
+  unsigned warnings;               /* lines accepted with a warning */
   unsigned jit_ok;                 /* rules with JIT code */
+  unsigned prefixed;               /* rules with a literal prefix in the index */
   double parse_ms, compile_ms, jit_ms;
   size_t code_bytes, jit_bytes;    /* PCRE2_INFO_SIZE / _JITSIZE sums */
+};
+
+/* One file loaded into the ruleset, in load order. */
+struct svp_rules_file {
+  const char *path;                /* as given */
+  unsigned layer;
+  unsigned lines;                  /* lines read */
+  unsigned rules;                  /* match/softmatch lines parsed from it */
+  unsigned errors;                 /* lines rejected from it (incl. regex errors) */
 };
 
 /* Empty ruleset. Returns SVP_OK or SVP_ERR_NOMEM. */
@@ -106,8 +126,9 @@ int svp_rules_new(struct svp_ruleset **out);
 
 /* Parse one file into the ruleset at the given layer. Bad lines are
  * reported to diag and skipped. Returns SVP_ERR_IO if the file cannot be
- * read, else SVP_OK (even if some lines failed: see the stats). Must not be
- * called after svp_rules_compile(). */
+ * read (reported, and counted as one error of that file in the stats),
+ * else SVP_OK (even if some lines failed: see the stats). Must not be
+ * called after svp_rules_compile() (SVP_ERR_ARG). */
 int svp_rules_load_file(struct svp_ruleset *rs, const char *path,
                         unsigned layer, struct svp_diag *diag);
 
@@ -133,8 +154,12 @@ const struct svp_probe *svp_rules_find_probe(const struct svp_ruleset *rs,
 /* The TCP probe with the empty payload, or NULL if no file defined one. */
 const struct svp_probe *svp_rules_null_probe(const struct svp_ruleset *rs);
 
+/* Compiled rules in load order (file order, base file first); id = index. */
 size_t svp_rules_n_rules(const struct svp_ruleset *rs);
 const struct svp_rule *svp_rules_rule(const struct svp_ruleset *rs, size_t id);
+
+size_t svp_rules_n_files(const struct svp_ruleset *rs);
+const struct svp_rules_file *svp_rules_file(const struct svp_ruleset *rs, size_t i);
 
 /* True if an "Exclude" line covers this port for this protocol. */
 bool svp_rules_excluded(const struct svp_ruleset *rs, enum svp_l4 l4,
