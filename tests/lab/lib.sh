@@ -1,0 +1,374 @@
+# tests/lab/lib.sh: helpers for the lab of real servers and clients.
+# Source it from bash:  . "$(dirname "$0")/lib.sh"   (tests/lab/README.md
+# describes the conventions).  Everything here runs as root, installs Debian
+# packages without starting their services, and stops only the processes it
+# started itself (recorded by PID in $LAB_WORK/pids).
+#
+# Public functions (all prefixed lab_):
+#   lab_require_root                 exit 77 (skip) unless root
+#   lab_init NAME                    make $LAB_WORK, install the EXIT trap
+#   lab_install PKG...               apt install, quiet, idempotent, no service start
+#   lab_npm_install DIR PKG...       npm install into DIR (idempotent)
+#   lab_bg NAME CMD...               start CMD in the background (inside $LAB_NS
+#                                    when set), log to $LAB_WORK/log/NAME.log
+#   lab_pid NAME                     PID recorded for NAME
+#   lab_stop NAME / lab_stop_all     stop recorded processes (TERM, wait, KILL)
+#   lab_wait_port ADDR PORT [T]      wait until a TCP port accepts (inside $LAB_NS)
+#   lab_wait_udp ADDR PORT [T]       wait until something is bound to a UDP port
+#   lab_netns_up NAME IDX            namespace svplab-NAME + veth pair, v4 + v6
+#   lab_netns_down NAME              delete it (also done by the EXIT trap)
+#   lab_capture_start IFACE FILE [FILTER...]  tcpdump -U -s0 by PID
+#   lab_capture_stop                 stop it and wait for the file to be flushed
+#   lab_session_open NAME CMD...     long-lived client fed from a FIFO
+#   lab_session_send NAME TEXT       write one line to it
+#   lab_session_close NAME           close its stdin (client sees EOF)
+#   lab_ns_exec CMD...               run CMD inside $LAB_NS (or here when unset)
+#   lab_pkg_version PKG              "PKG VERSION" as dpkg knows it
+#   lab_log MSG / lab_die MSG
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_SRCDIR=$(cd "$LAB_DIR/../.." && pwd)
+LAB_PY=/usr/bin/python3          # Debian's python3: stdlib clients only
+LAB_NS=${LAB_NS:-}               # current network namespace for servers ("" = none)
+LAB_WORK=${LAB_WORK:-}
+LAB_CAPTURE_NAME=""
+declare -gA LAB_SESSION_FD=()
+declare -ga LAB_NETNS=()
+
+lab_log() { printf '%s lab: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+lab_die() { lab_log "ERROR: $*"; exit 1; }
+
+lab_require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "lab: needs root (installs packages, creates network namespaces)" >&2
+    exit 77
+  fi
+}
+
+# lab_init NAME: private work dir under tests/lab/work/ (git-ignored), unless
+# LAB_WORK is already set by the caller; EXIT trap stops everything we started.
+lab_init() {
+  local name=${1:-run}
+  if [ -z "$LAB_WORK" ]; then
+    mkdir -p "$LAB_DIR/work"
+    LAB_WORK=$(mktemp -d "$LAB_DIR/work/$name.XXXXXX")
+    chmod 755 "$LAB_WORK"   # daemons drop to their own users and read configs here
+  fi
+  mkdir -p "$LAB_WORK/log" "$LAB_WORK/run"
+  : >"$LAB_WORK/pids"
+  export LAB_WORK
+  trap lab_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+lab_cleanup() {
+  local rc=$?
+  lab_capture_stop 2>/dev/null || true
+  local s
+  for s in "${!LAB_SESSION_FD[@]}"; do lab_session_close "$s"; done
+  lab_stop_all
+  local ns
+  for ns in "${LAB_NETNS[@]}"; do lab_netns_down "$ns"; done
+  return $rc
+}
+
+lab_pkg_version() {
+  dpkg-query -W -f='${Package} ${Version}\n' "$1" 2>/dev/null || echo "$1 (not installed)"
+}
+
+# lab_install PKG...: install the missing packages from Debian.  Package
+# scripts may not start their daemons: a policy-rc.d that answers 101 is in
+# place during the install (an existing one is left alone).
+lab_install() {
+  local missing="" p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  lab_log "installing$missing"
+  local made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# svpassive lab: no service starts during installs\nexit 101\n' \
+      >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  # Answers for packages that would otherwise ask or configure too much.
+  debconf-set-selections <<'EOF'
+postfix postfix/main_mailer_type select No configuration
+slapd slapd/no_configuration boolean true
+EOF
+  local rc=0 opts="-y -q --no-install-recommends -o DPkg::Lock::Timeout=600"
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install $opts $missing \
+      >"${LAB_WORK:-/tmp}/apt.log" 2>&1 ||
+    { DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=600 \
+        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install $opts $missing \
+        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1; } || rc=$?
+  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ $rc -ne 0 ]; then
+    tail -5 "${LAB_WORK:-/tmp}/apt.log" >&2
+    lab_log "apt-get install failed for:$missing"
+    return 1
+  fi
+}
+
+# lab_npm_install DIR PKG...: npm packages into DIR/node_modules.
+lab_npm_install() {
+  local dir=$1; shift
+  local p missing=""
+  mkdir -p "$dir"
+  for p in "$@"; do
+    [ -d "$dir/node_modules/${p%@*}" ] || missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  lab_install nodejs npm || return 1
+  lab_log "npm installing$missing into $dir"
+  # shellcheck disable=SC2086
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error $missing) \
+    >"${LAB_WORK:-/tmp}/npm.log" 2>&1 || { tail -5 "${LAB_WORK:-/tmp}/npm.log" >&2; return 1; }
+}
+
+lab_ns_exec() {
+  if [ -n "$LAB_NS" ]; then ip netns exec "$LAB_NS" "$@"; else "$@"; fi
+}
+
+# Process bookkeeping.  Each process gets its own session (setsid without a
+# fork keeps $! the program's PID), so that its children (forking daemons,
+# per-connection workers) can be stopped with it as one process group.
+_lab_starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
+lab_bg() {
+  local name=$1; shift
+  [ -n "$LAB_WORK" ] || lab_die "lab_bg before lab_init"
+  # A shell function runs in a child bash: it must be self-contained.
+  if declare -F "$1" >/dev/null; then
+    export -f "$1"
+    set -- bash -c '"$@"' _ "$@"
+  fi
+  if [ -n "$LAB_NS" ]; then
+    setsid ip netns exec "$LAB_NS" "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null &
+  else
+    setsid "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null &
+  fi
+  local pid=$!
+  local st
+  st=$(_lab_starttime "$pid")
+  echo "$pid ${st:-0} $name" >>"$LAB_WORK/pids"
+}
+
+lab_pid() {
+  awk -v n="$1" '$3 == n { p = $1 } END { if (p) print p }' "$LAB_WORK/pids"
+}
+
+# _lab_group_members PGID START: processes of process group PGID (the PID we
+# recorded; lab_bg made it a group leader) started no earlier than START
+# (clock ticks since boot, recorded at launch), i.e. our leader and its
+# children.  Processes started before our leader can never qualify.
+_lab_group_members() {
+  local pgid=$1 start=$2 pid
+  for pid in $(ps -e -o pid=,pgid= | awk -v g="$pgid" '$2 == g {print $1}'); do
+    local st
+    st=$(_lab_starttime "$pid") || continue
+    [ -n "$st" ] && [ "$st" -ge "$start" ] || continue
+    echo "$pid"
+  done
+}
+
+_lab_kill_entry() {
+  local pid=$1 start=$2 name=$3 i members
+  members=$(_lab_group_members "$pid" "$start")
+  [ -z "$members" ] && return 0
+  # shellcheck disable=SC2086
+  kill -TERM $members 2>/dev/null
+  for i in $(seq 1 50); do
+    members=$(_lab_group_members "$pid" "$start")
+    [ -z "$members" ] && return 0
+    sleep 0.1
+  done
+  lab_log "$name (pid $pid) ignored TERM: KILL"
+  # shellcheck disable=SC2086
+  kill -KILL $members 2>/dev/null
+  return 0
+}
+
+lab_stop() {
+  local want=$1 pid start name
+  [ -f "$LAB_WORK/pids" ] || return 0
+  while read -r pid start name; do
+    if [ "$name" = "$want" ]; then
+      _lab_kill_entry "$pid" "$start" "$name"
+      wait "$pid" 2>/dev/null
+    fi
+  done <"$LAB_WORK/pids"
+  return 0
+}
+
+lab_stop_all() {
+  [ -n "$LAB_WORK" ] && [ -f "$LAB_WORK/pids" ] || return 0
+  local pid start name
+  # Newest first: clients and captures before the servers they talk to.
+  while read -r pid start name; do
+    _lab_kill_entry "$pid" "$start" "$name"
+  done < <(tac "$LAB_WORK/pids")
+  : >"$LAB_WORK/pids"
+}
+
+# lab_wait_port ADDR PORT [TIMEOUT]: TCP connect succeeds (from inside $LAB_NS).
+lab_wait_port() {
+  local addr=$1 port=$2 t=${3:-30} i
+  for i in $(seq 1 $((t * 10))); do
+    if lab_ns_exec "$LAB_PY" - "$addr" "$port" <<'EOF' 2>/dev/null
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)
+s.close()
+EOF
+    then return 0; fi
+    sleep 0.1
+  done
+  lab_log "nothing accepts on $addr port $port after ${t}s"
+  return 1
+}
+
+# lab_wait_udp ADDR PORT [TIMEOUT]: a UDP socket is bound to ADDR:PORT.
+lab_wait_udp() {
+  local addr=$1 port=$2 t=${3:-30} i
+  for i in $(seq 1 $((t * 10))); do
+    lab_ns_exec ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && return 0
+    sleep 0.1
+  done
+  lab_log "nothing bound to udp $addr port $port after ${t}s"
+  return 1
+}
+
+# lab_netns_up NAME IDX: namespace svplab-NAME joined to this namespace by a
+# veth pair svlIDXh (here) / svlIDXn (there).
+#   here:  10.201.IDX.1/24  fd00:201:IDX::1/64
+#   there: 10.201.IDX.2/24  fd00:201:IDX::2/64   (servers bind these)
+# Checksum offload, TSO/GSO/GRO are turned off on both ends so that captured
+# packets carry correct checksums and wire-sized segments.
+lab_netns_up() {
+  local name=$1 idx=$2
+  local ns=svplab-$name h=svl${idx}h n=svl${idx}n
+  case $name in svplab-*) ns=$name ;; esac
+  lab_netns_down "$ns"
+  # Name lookups inside the namespace fail at once (nothing listens on
+  # 127.0.0.1:53 there) instead of timing out against the host's resolver.
+  mkdir -p "/etc/netns/$ns"
+  echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
+  ip netns add "$ns" || return 1
+  LAB_NETNS+=("$ns")
+  ip link add "$h" type veth peer name "$n" netns "$ns" || return 1
+  ip addr add "10.201.$idx.1/24" dev "$h"
+  ip -6 addr add "fd00:201:$idx::1/64" dev "$h" nodad
+  ip link set "$h" up
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" ip addr add "10.201.$idx.2/24" dev "$n"
+  ip netns exec "$ns" ip -6 addr add "fd00:201:$idx::2/64" dev "$n" nodad
+  ip netns exec "$ns" ip link set "$n" up
+  ip netns exec "$ns" ip route add default via "10.201.$idx.1" 2>/dev/null || true
+  lab_install ethtool >/dev/null || true
+  if command -v ethtool >/dev/null; then
+    ethtool -K "$h" rx off tx off tso off gso off gro off >/dev/null 2>&1
+    ip netns exec "$ns" ethtool -K "$n" rx off tx off tso off gso off gro off >/dev/null 2>&1
+  else
+    lab_log "no ethtool: captured checksums on $h may be wrong (offload)"
+  fi
+  LAB_NS=$ns
+  LAB_IFACE=$h
+  LAB_ADDR4=10.201.$idx.2
+  LAB_ADDR6=fd00:201:$idx::2
+  LAB_PEER4=10.201.$idx.1
+  LAB_PEER6=fd00:201:$idx::1
+  export LAB_NS LAB_IFACE LAB_ADDR4 LAB_ADDR6 LAB_PEER4 LAB_PEER6
+}
+
+lab_netns_down() {
+  local ns=$1
+  case $ns in svplab-*) ;; *) ns=svplab-$ns ;; esac
+  rm -rf "/etc/netns/$ns"
+  ip netns list 2>/dev/null | grep -qw "^$ns" || return 0
+  # Processes still inside belong to us (the namespace is ours): stop ours
+  # first through lab_stop_all; anything left would keep the veth alive.
+  ip netns del "$ns" 2>/dev/null
+}
+
+# lab_capture_start IFACE FILE [FILTER...]: tcpdump in this namespace (the
+# host side of the veth sees both directions), unbuffered, full snaplen.
+lab_capture_start() {
+  local iface=$1 file=$2; shift 2
+  lab_install tcpdump >/dev/null || return 1
+  LAB_CAPTURE_NAME=tcpdump-$(basename "$file")
+  local save_ns=$LAB_NS
+  LAB_NS=""
+  lab_bg "$LAB_CAPTURE_NAME" tcpdump -i "$iface" -U -s 0 -n -Z root -w "$file" "$@"
+  LAB_NS=$save_ns
+  local i
+  for i in $(seq 1 100); do
+    grep -q "listening on" "$LAB_WORK/log/$LAB_CAPTURE_NAME.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  lab_log "tcpdump did not start: $(cat "$LAB_WORK/log/$LAB_CAPTURE_NAME.log")"
+  return 1
+}
+
+lab_capture_stop() {
+  [ -n "$LAB_CAPTURE_NAME" ] || return 0
+  sleep 0.3            # let the last packets reach the file
+  lab_stop "$LAB_CAPTURE_NAME"
+  grep -E "packets (captured|dropped)" "$LAB_WORK/log/$LAB_CAPTURE_NAME.log" >&2 || true
+  LAB_CAPTURE_NAME=""
+}
+
+# Long-lived clients: CMD reads its stdin from a FIFO that this shell holds
+# open, so lines can be sent at any later time on the same connection.
+lab_session_open() {
+  local name=$1; shift
+  local fifo=$LAB_WORK/run/$name.in
+  rm -f "$fifo"; mkfifo "$fifo"
+  local save_ns=$LAB_NS
+  LAB_NS=""
+  # lab_bg redirects stdin from /dev/null; the wrapper reopens the FIFO.
+  declare -F "$1" >/dev/null && export -f "$1"
+  lab_bg "$name" bash -c 'f=$1; shift; "$@" <"$f"' _ "$fifo" "$@"
+  LAB_NS=$save_ns
+  local fd
+  exec {fd}>"$fifo"
+  LAB_SESSION_FD[$name]=$fd
+}
+
+lab_session_send() {
+  local fd=${LAB_SESSION_FD[$1]:-}
+  [ -n "$fd" ] || lab_die "no session $1"
+  printf '%s\n' "$2" >&"$fd"
+}
+
+lab_session_close() {
+  local fd=${LAB_SESSION_FD[$1]:-}
+  [ -n "$fd" ] || return 0
+  exec {fd}>&-
+  unset "LAB_SESSION_FD[$1]"
+}
+
+# lab_servers: names of the server files present (tests/lab/servers/*.sh).
+lab_servers() {
+  local f
+  for f in "$LAB_DIR"/servers/*.sh; do
+    case ${f##*/} in _*) continue ;; esac   # shared helpers, not servers
+    [ -e "$f" ] && basename "$f" .sh
+  done
+}
+
+# lab_source_servers: source every server file.
+lab_source_servers() {
+  local f
+  for f in "$LAB_DIR"/servers/*.sh; do
+    # shellcheck disable=SC1090
+    [ -e "$f" ] && . "$f"
+  done
+}
+
+# lab_has NAME FUNC: server file NAME defines srv_NAME_FUNC.
+lab_has() { declare -F "srv_$1_$2" >/dev/null; }
