@@ -509,6 +509,42 @@ REF_FN void ref_free(struct ref_set *set)
   free(set->rp);
 }
 
+/* The references in tests/output/nmap-ref (see its README.md). */
+static const char *const ref_names[] __attribute__((unused)) = {"services", "guesses-udp", "ipv6",
+                                        "unknown-banner", NULL};
+
+/* Write text to DIR/NAME.EXT when dir is set (the tests' --emit mode). */
+REF_FN void ref_emit(const char *dir, const char *name, const char *ext,
+                     const char *text)
+{
+  if (!dir || !text)
+    return;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+/* True if text is valid UTF-8 without control bytes other than '\n'. */
+REF_FN bool ref_text_clean(const char *text)
+{
+  for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+    if ((*c < 0x20 && *c != '\n') || *c == 0x7f)
+      return false;
+    if (*c >= 0x80) {
+      int k = svp_out_utf8_seq(c, NULL);
+      if (k == 0)
+        return false;
+      c += k - 1;
+    }
+  }
+  return true;
+}
+
 /* A file of the reference set as a string (malloc'd). */
 REF_FN char *ref_file(const char *name, const char *ext)
 {

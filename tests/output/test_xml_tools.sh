@@ -1,0 +1,111 @@
+#!/bin/bash
+# test_xml_tools.sh: svpassive's XML and JSON Lines read by other programs.
+#  - every XML document the writer tests produce (nmap-ref ports, edge
+#    cases with hostile bytes, -v evidence, an empty report) is valid
+#    against Debian's /usr/share/nmap/nmap.dtd (xmllint --dtdvalid);
+#  - Debian's ndiff, comparing nmap's own XML for the same ports with
+#    svpassive's, reports no difference (exit 0: only its header differs);
+#  - every JSON line parses with python3's json module, has the documented
+#    keys and, for the nmap-ref ports, nmap's service, product and version.
+# Usage (ctest): bash test_xml_tools.sh BUILDDIR SRCDIR
+set -u
+build=$1
+src=$2
+for tool in xmllint ndiff python3; do
+  command -v "$tool" >/dev/null || { echo "skip: $tool not installed" >&2; exit 77; }
+done
+dtd=/usr/share/nmap/nmap.dtd
+[ -r "$dtd" ] || { echo "skip: $dtd missing (nmap-common)" >&2; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SVP_SRCDIR=$src
+fail=0
+
+for t in test_out_xml test_out_json; do
+  if ! "$build/tests/$t" --emit "$tmp" >"$tmp/$t.log"; then
+    echo "FAIL: $t --emit" >&2
+    grep '^not ok' "$tmp/$t.log" >&2
+    fail=1
+  fi
+done
+
+n=0
+for f in "$tmp"/*.xml; do
+  n=$((n + 1))
+  if ! xmllint --noout --dtdvalid "$dtd" "$f" 2>"$tmp/xmllint.err"; then
+    echo "FAIL: $(basename "$f") is not valid against nmap.dtd:" >&2
+    head -20 "$tmp/xmllint.err" >&2
+    fail=1
+  fi
+done
+[ "$n" -ge 7 ] || { echo "FAIL: only $n XML documents emitted" >&2; fail=1; }
+
+for name in services guesses-udp ipv6 unknown-banner; do
+  ndiff "$src/tests/output/nmap-ref/$name.xml" "$tmp/$name.xml" >"$tmp/ndiff.out" 2>&1
+  rc=$?
+  if [ $rc -ne 0 ] || grep -qv '^[-+]Nmap \|^$' "$tmp/ndiff.out"; then
+    echo "FAIL: ndiff nmap-ref/$name.xml vs svpassive (exit $rc):" >&2
+    cat "$tmp/ndiff.out" >&2
+    fail=1
+  fi
+done
+
+python3 - "$tmp" "$src/tests/output/nmap-ref" <<'EOF' || fail=1
+import glob, json, os, sys
+import xml.etree.ElementTree as ET
+tmp, ref = sys.argv[1], sys.argv[2]
+KEYS = ["addr", "port", "proto", "state", "reason", "reason_ttl", "service", "product",
+        "version", "extrainfo", "hostname", "ostype", "devicetype", "cpe", "tunnel",
+        "match", "method", "conf", "truncated", "evidence", "first_seen", "last_seen",
+        "flows", "clients", "clients_capped", "midstream", "server_inferred",
+        "port_table_name", "fingerprint", "changed", "history"]
+bad = 0
+files = sorted(glob.glob(os.path.join(tmp, "*.jsonl")))
+if len(files) < 5:
+    print("FAIL: only %d JSONL files emitted" % len(files), file=sys.stderr)
+    bad += 1
+for path in files:
+    name = os.path.basename(path)[:-6]
+    recs = []
+    with open(path, "rb") as f:
+        for i, raw in enumerate(f, 1):
+            try:
+                rec = json.loads(raw.decode("utf-8"))
+            except Exception as e:
+                print("FAIL: %s:%d: %s" % (path, i, e), file=sys.stderr)
+                bad += 1
+                continue
+            if list(rec) != KEYS:
+                print("FAIL: %s:%d: keys %s" % (path, i, list(rec)), file=sys.stderr)
+                bad += 1
+            recs.append(rec)
+    xml = os.path.join(ref, name + ".xml")
+    if not os.path.exists(xml):
+        continue
+    ports = ET.parse(xml).getroot().findall("./host/ports/port")
+    if len(ports) != len(recs):
+        print("FAIL: %s: %d lines for %d nmap ports" % (name, len(recs), len(ports)),
+              file=sys.stderr)
+        bad += 1
+    for p, rec in zip(ports, recs):
+        svc = p.find("service")
+        want = {"port": int(p.get("portid")), "proto": p.get("protocol"),
+                "state": p.find("state").get("state")}
+        if svc is not None:
+            for k in ("product", "version", "extrainfo", "ostype", "hostname"):
+                want[k] = svc.get(k)
+            want["cpe"] = [c.text for c in svc.findall("cpe")]
+            want["tunnel"] = svc.get("tunnel")
+            want["conf"] = int(svc.get("conf"))
+            if svc.get("name") != "unknown":
+                want["service"] = svc.get("name")
+        for k, v in want.items():
+            if rec.get(k) != v:
+                print("FAIL: %s port %s: %s = %r, nmap has %r" % (name, want["port"], k,
+                      rec.get(k), v), file=sys.stderr)
+                bad += 1
+sys.exit(1 if bad else 0)
+EOF
+
+[ $fail -eq 0 ] && echo "ok: $n XML documents valid, ndiff clean, JSON lines parse"
+exit $fail
