@@ -1,12 +1,13 @@
 #!/bin/bash
 # test_xml_tools.sh: svpassive's XML and JSON Lines read by other programs.
-#  - every XML document the writer tests produce (nmap-ref ports, edge
-#    cases with hostile bytes, -v evidence, an empty report) is valid
-#    against Debian's /usr/share/nmap/nmap.dtd (xmllint --dtdvalid);
-#  - Debian's ndiff, comparing nmap's own XML for the same ports with
-#    svpassive's, reports no difference (exit 0: only its header differs);
+#  - every XML document the writer tests produce (nmap-ref ports, real
+#    server responses of tests/fixtures/responses matched by the rule
+#    engine, edge cases with hostile bytes, -v evidence, an empty report)
+#    is valid against Debian's /usr/share/nmap/nmap.dtd (xmllint --dtdvalid);
+#  - Debian's ndiff, comparing nmap's own XML for the same ports/servers
+#    with svpassive's, reports no difference (exit 0: only its header);
 #  - every JSON line parses with python3's json module, has the documented
-#    keys and, for the nmap-ref ports, nmap's service, product and version.
+#    keys and nmap's service, product, version, ... for those ports.
 # Usage (ctest): bash test_xml_tools.sh BUILDDIR SRCDIR
 set -u
 build=$1
@@ -21,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 export SVP_SRCDIR=$src
 fail=0
 
-for t in test_out_xml test_out_json; do
+for t in test_out_xml test_out_json test_out_fixtures; do
   if ! "$build/tests/$t" --emit "$tmp" >"$tmp/$t.log"; then
     echo "FAIL: $t --emit" >&2
     grep '^not ok' "$tmp/$t.log" >&2
@@ -49,11 +50,29 @@ for name in services guesses-udp ipv6 unknown-banner; do
     fail=1
   fi
 done
+nfix=0
+for f in "$tmp"/fixture-*.xml; do
+  [ -e "$f" ] || continue
+  name=$(basename "$f" .xml)
+  name=${name#fixture-}
+  nfix=$((nfix + 1))
+  # svpassive's endpoints carry no MAC address: leave nmap's out of the
+  # comparison (ndiff would otherwise list the host header as changed)
+  grep -v 'addrtype="mac"' "$src/tests/fixtures/responses/$name/nmap.xml" >"$tmp/nmap-$name.xml"
+  ndiff "$tmp/nmap-$name.xml" "$f" >"$tmp/ndiff.out" 2>&1
+  rc=$?
+  if [ $rc -ne 0 ] || grep -qv '^[-+]Nmap \|^$' "$tmp/ndiff.out"; then
+    echo "FAIL: ndiff fixtures/responses/$name/nmap.xml vs svpassive (exit $rc):" >&2
+    cat "$tmp/ndiff.out" >&2
+    fail=1
+  fi
+done
+[ "$nfix" -ge 4 ] || { echo "FAIL: only $nfix fixture documents" >&2; fail=1; }
 
-python3 - "$tmp" "$src/tests/output/nmap-ref" <<'EOF' || fail=1
+python3 - "$tmp" "$src/tests/output/nmap-ref" "$src/tests/fixtures/responses" <<'EOF' || fail=1
 import glob, json, os, sys
 import xml.etree.ElementTree as ET
-tmp, ref = sys.argv[1], sys.argv[2]
+tmp, ref, fixtures = sys.argv[1], sys.argv[2], sys.argv[3]
 KEYS = ["addr", "port", "proto", "state", "reason", "reason_ttl", "service", "product",
         "version", "extrainfo", "hostname", "ostype", "devicetype", "cpe", "tunnel",
         "match", "method", "conf", "truncated", "evidence", "first_seen", "last_seen",
@@ -79,7 +98,10 @@ for path in files:
                 print("FAIL: %s:%d: keys %s" % (path, i, list(rec)), file=sys.stderr)
                 bad += 1
             recs.append(rec)
-    xml = os.path.join(ref, name + ".xml")
+    if name.startswith("fixture-"):
+        xml = os.path.join(fixtures, name[len("fixture-"):], "nmap.xml")
+    else:
+        xml = os.path.join(ref, name + ".xml")
     if not os.path.exists(xml):
         continue
     ports = ET.parse(xml).getroot().findall("./host/ports/port")
@@ -107,5 +129,5 @@ for path in files:
 sys.exit(1 if bad else 0)
 EOF
 
-[ $fail -eq 0 ] && echo "ok: $n XML documents valid, ndiff clean, JSON lines parse"
+[ $fail -eq 0 ] && echo "ok: $n XML documents valid, ndiff clean on $nfix fixtures and 4 references, JSON lines parse"
 exit $fail
