@@ -82,7 +82,10 @@ class Dir:
 def flows_of(path):
     cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=f", "-o", "tcp.analyze_sequence_numbers:FALSE",
-           "-o", "tcp.desegment_tcp_streams:FALSE"]
+           "-o", "tcp.desegment_tcp_streams:FALSE",
+           # decode OT protocols tshark does not try on these ports by itself
+           "-d", "udp.port==20000,dnp3", "-d", "tcp.port==48010,opcua",
+           "-d", "tcp.port==53530,opcua"]
     for f in FIELDS:
         cmd += ["-e", f]
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
