@@ -156,7 +156,8 @@ static void result_fields(struct obj *o, const struct svp_out_svc *sd,
                           const struct svp_result *r,
                           const struct svp_run_info *run)
 {
-  kstr(o, "service", sd->name);
+  /* nmap-services says "unknown" for some ports: that is no name */
+  kstr(o, "service", sd->name && strcmp(sd->name, "unknown") != 0 ? sd->name : NULL);
   kstr(o, "product", sd->product);
   kstr(o, "version", sd->version);
   kstr(o, "extrainfo", sd->extrainfo);
