@@ -31,6 +31,7 @@ LAB_SRCDIR=$(cd "$LAB_DIR/../.." && pwd)
 LAB_PY=/usr/bin/python3          # Debian's python3: stdlib clients only
 LAB_NS=${LAB_NS:-}               # current network namespace for servers ("" = none)
 LAB_WORK=${LAB_WORK:-}
+LAB_WORK_OWNED=""                # removed at exit when the run succeeded
 LAB_CAPTURE_NAME=""
 declare -gA LAB_SESSION_FD=()
 declare -ga LAB_NETNS=()
@@ -52,6 +53,7 @@ lab_init() {
   if [ -z "$LAB_WORK" ]; then
     mkdir -p "$LAB_DIR/work"
     LAB_WORK=$(mktemp -d "$LAB_DIR/work/$name.XXXXXX")
+    LAB_WORK_OWNED=$LAB_WORK
     chmod 755 "$LAB_WORK"   # daemons drop to their own users and read configs here
   fi
   mkdir -p "$LAB_WORK/log" "$LAB_WORK/run"
@@ -69,6 +71,13 @@ lab_cleanup() {
   lab_stop_all
   local ns
   for ns in "${LAB_NETNS[@]}"; do lab_netns_down "$ns"; done
+  # A run that succeeded leaves nothing behind unless asked (LAB_KEEP=1);
+  # a failed run keeps its logs for a look.
+  if [ "$rc" -eq 0 ] && [ "${LAB_KEEP:-0}" != 1 ] && [ -n "$LAB_WORK_OWNED" ]; then
+    rm -rf "$LAB_WORK_OWNED"
+  elif [ -n "$LAB_WORK" ]; then
+    lab_log "work files kept in $LAB_WORK"
+  fi
   return $rc
 }
 

@@ -22,15 +22,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nmapprobes  # noqa: E402
 import pcapflows  # noqa: E402
 
+# "... is ftp.  Version: |vsftpd|3.0.3||" (hard) or "... is telnet" (soft, no
+# version fields).
 MATCH_RE = re.compile(r"Service scan (soft )?match \(Probe (\S+) matched with (\S+) line (\d+)\): "
-                      r"(\S+):(\d+) is (\S+?)\.(?:\s|$)")
+                      r"(\S+):(\d+) is (\S+?)\.?(?:\s+Version:.*)?$")
 
 
 def final_match(trace, addr, port):
     hard, soft = None, None
     with open(trace, encoding="latin-1") as f:
         for line in f:
-            m = MATCH_RE.search(line)
+            m = MATCH_RE.search(line.rstrip())
             if not m or m.group(5).strip("[]") != addr or int(m.group(6)) != port:
                 continue
             rec = ("soft" if m.group(1) else "hard", m.group(2), m.group(3),
