@@ -130,6 +130,17 @@ void svp_out_fullversion(const struct svp_out_svc *sd, char *buf, size_t n)
   }
 }
 
+unsigned svp_out_truncated(uint16_t bits, const char *names[9])
+{
+  static const char *const all[9] = {"product", "version", "extrainfo", "hostname",
+                                     "ostype", "devicetype", "cpe:a", "cpe:h", "cpe:o"};
+  unsigned n = 0;
+  for (unsigned i = 0; i < 9; i++)
+    if (bits & (1u << i))
+      names[n++] = all[i];
+  return n;
+}
+
 const char *svp_out_state_name(enum svp_port_state st)
 {
   return st == SVP_PS_CLOSED ? "closed" : "open";
@@ -465,6 +476,14 @@ size_t svp_out_evidence_text(const struct svp_endpoint *ep,
     lappend_text(&L, ep->table_name ? ep->table_name : "(no entry)");
   }
   lcommit(&L);
+  const char *cut[9];
+  unsigned ncut = svp_out_truncated(r->fields.truncated, cut);
+  if (ncut) {
+    lappend(&L, "cut at nmap's length limits:");
+    for (unsigned i = 0; i < ncut; i++)
+      lappend(&L, "%s %s", i ? "," : "", cut[i]);
+    lcommit(&L);
+  }
   if (r->ev.pkt.frame) {
     lappend(&L, "evidence: ");
     lappend_where(&L, &r->ev, run);

@@ -177,16 +177,12 @@ static void result_fields(struct obj *o, const struct svp_out_svc *sd,
   kstr(o, "method", r->method == SVP_M_NONE ? "table" : svp_method_name(r->method));
   kint(o, "conf", sd->conf);
   /* fields cut at nmap's sizes */
-  static const char *const names[] = {"product", "version", "extrainfo", "hostname",
-                                      "ostype", "devicetype", "cpe:a", "cpe:h", "cpe:o"};
+  const char *cut[9];
+  unsigned ncut = svp_out_truncated(r->fields.truncated, cut);
   key(o, "truncated");
   fputc('[', o->f);
-  bool any = false;
-  for (unsigned i = 0; i < SVP_ARRAY_LEN(names); i++)
-    if (r->fields.truncated & (1u << i)) {
-      fprintf(o->f, "%s\"%s\"", any ? "," : "", names[i]);
-      any = true;
-    }
+  for (unsigned i = 0; i < ncut; i++)
+    fprintf(o->f, "%s\"%s\"", i ? "," : "", cut[i]);
   fputc(']', o->f);
   evidence(o, r, run);
 }

@@ -105,6 +105,14 @@ static void result_elems(FILE *f, const struct svp_result *r,
   const struct svp_probe *p = r->probe ? r->probe : r->rule ? r->rule->probe : NULL;
   if (p)
     elem(f, "probe", p->name);
+  const char *cut[9];
+  unsigned ncut = svp_out_truncated(r->fields.truncated, cut);
+  if (ncut) {
+    fputs("<elem key=\"truncated\">", f);
+    for (unsigned i = 0; i < ncut; i++)
+      fprintf(f, "%s%s", i ? "," : "", cut[i]);
+    fputs("</elem>", f);
+  }
   if (r->ev.pkt.frame) {
     elem(f, "file", svp_out_input_name(run, r->ev.pkt.file));
     elem_u(f, "frame", r->ev.pkt.frame);

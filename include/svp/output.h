@@ -164,6 +164,12 @@ void svp_out_comment_footer(FILE *f, const struct svp_report *rep);
 size_t svp_out_evidence_text(const struct svp_endpoint *ep,
                              const struct svp_run_info *run, char *buf, size_t n);
 
+/* Names of the fields whose bits are set in a svp_fields.truncated value
+ * ("product", "version", "extrainfo", "hostname", "ostype", "devicetype",
+ * "cpe:a", "cpe:h", "cpe:o"), in that order; returns how many (at most 9;
+ * names must have room for 9). */
+unsigned svp_out_truncated(uint16_t bits, const char *names[9]);
+
 /* Length (2..4) of the valid UTF-8 sequence that starts at s (a
  * NUL-terminated string), with its code point in *cp; 0 if the bytes there
  * are not valid UTF-8 (overlong, surrogate, past U+10FFFF, cut short). */

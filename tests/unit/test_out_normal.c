@@ -184,6 +184,7 @@ static void check_edges(void)
   out = ref_render(&svp_writer_normal, e.sorted, 6, &e.run, NULL);
   const char *ev = strstr(out, "| evidence: method: banner; match: hard; conf: 10\n"
                                "|   rule /usr/share/nmap/nmap-service-probes:1234, probe NULL\n"
+                               "|   cut at nmap's length limits: extrainfo\n"
                                "|   evidence: b \"odd\"?name\xff\xc3\xa9.pcap frame 42 at "
                                "2023-11-14T21:58:20.123456Z, flow 7, client 10.0.0.9:40000, "
                                "mid-stream\n"

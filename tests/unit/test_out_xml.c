@@ -132,11 +132,12 @@ static void check_edges(void)
   CHECK(strstr(out, "<verbose level=\"1\"/>") != NULL);
   CHECK(strstr(out, "</service><script id=\"svpassive-evidence\" output=\"method: banner; "
                     "match: hard; conf: 10&#xa;rule /usr/share/nmap/nmap-service-probes:1234, "
-                    "probe NULL&#xa;evidence: b &quot;odd&quot;?name") != NULL);
+                    "probe NULL&#xa;cut at nmap&apos;s length limits: extrainfo&#xa;"
+                    "evidence: b &quot;odd&quot;?name") != NULL);
   CHECK(strstr(out, "\"><elem key=\"method\">banner</elem><elem key=\"match\">hard</elem>"
                     "<elem key=\"conf\">10</elem><elem key=\"rule\">/usr/share/nmap/"
                     "nmap-service-probes:1234</elem><elem key=\"probe\">NULL</elem>"
-                    "<elem key=\"file\">b &quot;odd&quot;&#xfffd;name&#xfffd;\xc3\xa9.pcap"
+                    "<elem key=\"truncated\">extrainfo</elem><elem key=\"file\">b &quot;odd&quot;&#xfffd;name&#xfffd;\xc3\xa9.pcap"
                     "</elem><elem key=\"frame\">42</elem><elem key=\"time\">"
                     "2023-11-14T21:58:20.123456Z</elem><elem key=\"flow\">7</elem>"
                     "<elem key=\"client\">10.0.0.9</elem><elem key=\"client_port\">40000"
