@@ -2,12 +2,12 @@
  *
  * Per host: a report line, the PORT STATE SERVICE VERSION table laid out
  * as nmap's NmapOutputTable does (each column as wide as its widest cell,
- * one space between columns, no trailing blanks), the "Service Info:" line
- * (hostnames, OS types, device types and non-application CPEs of the open
- * ports, each once) and the SF-Port fingerprints of what returned data but
- * stayed unidentified, with how to turn one into a rule. With -v, each
- * port row is followed by its evidence in nmap's script-output style
- * ("| ..." lines ending with "|_"). */
+ * one space between columns, no trailing blanks), the SF-Port fingerprints
+ * of what returned data but stayed unidentified (with how to turn one into
+ * a rule), then the "Service Info:" line (hostnames, OS types, device types
+ * and non-application CPEs of the open ports, each once), in nmap's order.
+ * With -v, each port row is followed by its evidence in nmap's
+ * script-output style ("| ..." lines ending with "|_"). */
 #include "svp/output.h"
 
 #include <inttypes.h>
@@ -201,8 +201,9 @@ static void print_host(FILE *f, const struct svp_endpoint *const *ep, size_t n,
     if (run && run->verbose > 0)
       print_evidence(f, ep[i], run);
   }
-  print_service_info(f, ep, n);
+  /* nmap: the fingerprints end the port table; Service Info comes after */
   print_fingerprints(f, ep, n, run);
+  print_service_info(f, ep, n);
 }
 
 /* "# capture: FILES (FIRST to LAST)" under the header comment. */

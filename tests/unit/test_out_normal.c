@@ -163,6 +163,9 @@ static void check_edges(void)
   line_of(out, "Service Info:", row, sizeof row);
   CHECK_STR(row, "Service Info: Host: plc-1; OS: VxWorks; Device: PLC; "
                  "CPE: cpe:/h:acme:plc, cpe:/o:windriver:vxworks");
+  /* nmap's order: fingerprints, then Service Info */
+  const char *sf = strstr(out, "SF-Port40000-TCP:"), *si = strstr(out, "Service Info:");
+  CHECK(sf && si && sf < si);
   /* both unknown-data endpoints of 10.0.0.5 and the IPv6 softmatch */
   CHECK_INT(count(out, "SF-Port40000-TCP:V=svpassive-"), 1);
   CHECK_INT(count(out, "SF-Port443-TCP:V=svpassive-"), 1);
