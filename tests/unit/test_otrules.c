@@ -285,9 +285,9 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
     r->project = id.rule && id.rule->layer >= 1;
     snprintf(r->service, sizeof r->service, "%s", id.rule ? id.rule->service : "");
     if (getenv("SVP_OT_VERBOSE"))
-      tap_note("%s %s<-%s [%s] class=%s -> %s%s \"%s\" \"%s\"", r->cap, r->srv, col[3], r->protos,
-               id.cls ? id.cls : "-", r->project ? "project " : "", r->service,
-               r->f.product, r->f.version);
+      tap_note("%s %s<-%s [%s] class=%s -> %s%s \"%s\" \"%s\" \"%s\"", r->cap, r->srv,
+               col[3], r->protos, id.cls ? id.cls : "-", r->project ? "project " : "",
+               r->service, r->f.product, r->f.version, r->f.info);
     if (r->project && !is_own(r->service, r->protos)) {
       misfires++;
       tap_check(0, __FILE__, __LINE__, "%s %s: %s:%u (%s) fired on a [%s] flow",
@@ -324,12 +324,13 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
   while (getline(&line, &cap, ep) > 0) {
     if (line[0] == '#' || line[0] == '\n')
       continue;
-    char *col[5] = {0};
-    int n = split_tabs(line, col, 5);
+    char *col[6] = {0};
+    int n = split_tabs(line, col, 6);
     if (n < 3)
       continue;
     const char *prod = n > 3 ? col[3] : "";
     const char *ver = n > 4 ? col[4] : "";
+    const char *info = n > 5 ? col[5] : "";
     bool found = false;
     const struct flowres *seen = NULL;
     for (size_t k = 0; k < nres && !found; k++) {
@@ -338,11 +339,14 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
       seen = &res[k];
       found = strcmp(res[k].service, col[2]) == 0 &&
               strstr(res[k].f.product, prod) != NULL &&
-              (!*ver || strcmp(res[k].f.version, ver) == 0);
+              (!*ver || strcmp(res[k].f.version, ver) == 0) &&
+              strstr(res[k].f.info, info) != NULL;
     }
-    tap_check(found, __FILE__, __LINE__, "%s %s: %s \"%s\" \"%s\" (got %s \"%s\" \"%s\")",
-              col[0], col[1], col[2], prod, ver, seen ? seen->service : "no flow",
-              seen ? seen->f.product : "", seen ? seen->f.version : "");
+    tap_check(found, __FILE__, __LINE__,
+              "%s %s: %s \"%s\" \"%s\" \"%s\" (got %s \"%s\" \"%s\" \"%s\")", col[0],
+              col[1], col[2], prod, ver, info, seen ? seen->service : "no flow",
+              seen ? seen->f.product : "", seen ? seen->f.version : "",
+              seen ? seen->f.info : "");
   }
   free(line);
   fclose(ep);
