@@ -30,8 +30,8 @@ import re
 import sys
 
 E_COLS = ("addr port proto service product version extrainfo ostype devicetype hostname "
-          "cpe tunnel nmap_method nmap_conf fixture probe flows flows_srv flows_ident "
-          "flows_mid").split()
+          "cpe tunnel nmap_method nmap_conf nmap_match nmap_rule fixture probe flows flows_srv "
+          "flows_ident flows_mid").split()
 C_COLS = "addr port proto rst_flows silent_flows".split()
 FIELDS = ("service", "product", "version")
 MORE_FIELDS = ("extrainfo", "ostype", "devicetype", "hostname")

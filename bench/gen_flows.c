@@ -57,11 +57,11 @@
 #define P_CLIENT_RST      0.030  /* exchange, then the client resets */
 #define P_RETRANS         0.010  /* one server segment seen twice */
 #define P_REORDER         0.005  /* two server segments swapped */
-#define P_KEEPALIVE       0.25   /* HTTP: more requests on the same connection */
+#define P_KEEPALIVE       0.06   /* HTTP: more requests on the same connection */
 #define P_BULK            0.0005 /* HTTP: a 128-256 KB download */
 #define P_FOLLOWUP        0.6    /* server-first: the client answers the banner */
 #define P_ODD_PORT        0.10   /* a server on a non-standard port */
-#define LINGER_MEAN_S     3.6    /* idle time before the close (concurrency) */
+#define LINGER_MEAN_S     4.4    /* idle time before the close (concurrency) */
 #define LINGER_MAX_S      40.0
 #define HTTP_MIN_BODY     500
 #define HTTP_MAX_BODY     5000
@@ -225,6 +225,8 @@ struct verdict {
   char cpe[MAX_TEXT];  /* space-separated */
   int conf;
   bool tunnel_ssl;
+  char match[8];       /* "hard" or "soft" (the fixture's match file) */
+  char rule[80];       /* rule nmap matched: "PROBE:LINE" */
 };
 
 static void xml_unescape(char *dst, size_t dstsz, const char *s, size_t n)
@@ -452,6 +454,8 @@ struct service {
   char probe[64];             /* probe that drew the response */
   struct verdict v;           /* nmap -sV on the recorded server */
   bool server_first;          /* NULL probe: the server speaks first */
+  uint32_t banner_len;        /* client-first after a banner: the response's
+                                 first banner_len bytes came before the request */
   struct blob req;            /* client's first bytes (client-first) */
   struct blob followup;       /* client's answer to a banner (server-first) */
   struct blob *resp;          /* response variants (same head, sizes differ) */
@@ -467,8 +471,8 @@ struct service {
 static double service_weight(const char *svc)
 {
   static const struct { const char *name; double w; } tab[] = {
-    {"http", 40}, {"ssh", 8}, {"smtp", 5}, {"ftp", 4}, {"pop3", 3}, {"imap", 3},
-    {"mysql", 6}, {"redis", 6}, {"memcached", 3}, {"postgresql", 4}, {"vnc", 2},
+    {"http", 16}, {"ssh", 8}, {"smtp", 5}, {"ftp", 4}, {"pop3", 3}, {"imap", 3},
+    {"mysql", 6}, {"redis", 2}, {"memcached", 2}, {"postgresql", 4}, {"vnc", 2},
     {"https", 4}, {"domain", 2}, {"ldap", 2}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(tab[i].name, svc) == 0)
@@ -476,18 +480,20 @@ static double service_weight(const char *svc)
   return 1.5;
 }
 
-/* What a client says after a server-first banner (real clients' words). */
+/* What a client says after a server-first banner (the first line real
+ * clients send); NULL where that would be a binary login we do not model. */
 static const char *followup_for(const char *svc)
 {
   static const struct { const char *name, *text; } tab[] = {
     {"ssh", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"},
     {"smtp", "EHLO client.example.net\r\n"}, {"ftp", "USER anonymous\r\n"},
     {"pop3", "CAPA\r\n"}, {"imap", "a001 CAPABILITY\r\n"}, {"nntp", "CAPABILITIES\r\n"},
-    {"vnc", "RFB 003.008\n"}};
+    {"vnc", "RFB 003.008\n"}, {"rsync", "@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"},
+    {"telnet", "\xff\xfd\x03"}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(tab[i].name, svc) == 0)
       return tab[i].text;
-  return "QUIT\r\n";
+  return NULL;
 }
 
 static void blob_set(struct blob *b, const void *p, size_t n)
@@ -519,8 +525,8 @@ static bool http_resize(const struct blob *orig, uint32_t body, struct blob *out
   const uint8_t *r = orig->b;
   size_t n = orig->len;
   const uint8_t *hend = mem_find(r, n, "\r\n\r\n");
-  if (!hend || n < 9 || memcmp(r, "HTTP/1.", 7) != 0)
-    return false;
+  if (!hend || n < 13 || memcmp(r, "HTTP/1.", 7) != 0 || memcmp(r + 8, " 200 ", 5) != 0)
+    return false; /* only pages vary in size; error pages stay as recorded */
   size_t head = (size_t)(hend - r) + 4, obody = n - head;
   const uint8_t *cl = NULL;
   for (const uint8_t *p = r; p + 16 < hend; p++)
@@ -630,6 +636,30 @@ static bool load_fixture(const char *dir, const char *name, const char *probes,
   svc->n_resp = 1;
   svc->port = rec_port;
   svc->server_first = strcmp(svc->probe, "NULL") == 0;
+  /* match: "hard|soft RULEPROBE LINE SERVICE" */
+  snprintf(path, sizeof path, "%s/%s/match", dir, name);
+  if ((b = read_file(path, &n))) {
+    char kind[8] = "", rprobe[64] = "";
+    unsigned line = 0;
+    b = xrealloc(b, n + 1);
+    b[n] = 0;
+    if (sscanf((const char *)b, "%7s %63s %u", kind, rprobe, &line) == 3) {
+      snprintf(svc->v.match, sizeof svc->v.match, "%s", kind);
+      snprintf(svc->v.rule, sizeof svc->v.rule, "%s:%u", rprobe, line);
+    }
+    free(b);
+  }
+  /* SOURCE says when a banner came before the probe on that connection. */
+  snprintf(path, sizeof path, "%s/%s/SOURCE", dir, name);
+  if (!svc->server_first && (b = read_file(path, &n))) {
+    b = xrealloc(b, n + 1);
+    b[n] = 0;
+    const char *p = strstr((const char *)b, "(first ");
+    unsigned k;
+    if (p && sscanf(p, "(first %u bytes: the banner", &k) == 1 && k < svc->resp[0].len)
+      svc->banner_len = k;
+    free(b);
+  }
   if (!svc->server_first) {
     snprintf(path, sizeof path, "%s/%s/request.bin", dir, name);
     b = read_file(path, &n);
@@ -712,6 +742,7 @@ static void load_builtin(struct catalogue *cat, const char *probes)
     snprintf(v->extrainfo, sizeof v->extrainfo, "%s", tab[i].extrainfo);
     snprintf(v->ostype, sizeof v->ostype, "%s", tab[i].ostype);
     snprintf(v->method, sizeof v->method, "probed");
+    snprintf(v->match, sizeof v->match, "hard");
     v->conf = 10;
     svc.server_first = strcmp(tab[i].probe, "NULL") == 0;
     svc.resp = xcalloc(1, sizeof *svc.resp);
@@ -742,19 +773,20 @@ static void catalogue_finish(struct catalogue *cat, const struct port_table *pt,
     for (size_t j = 0; j < cat->n; j++)
       same += strcmp(cat->s[j].v.service, s->v.service) == 0;
     s->weight = service_weight(s->v.service) / (double)same;
-    if (s->server_first) {
-      const char *fu = followup_for(s->v.service);
+    const char *fu = s->server_first ? followup_for(s->v.service) : NULL;
+    if (fu)
       blob_set(&s->followup, fu, strlen(fu));
-    }
     /* Sizes 0.5-5 KB for HTTP responses (the recorded head unchanged). */
     struct blob orig = s->resp[0], var;
-    if (http_resize(&orig, HTTP_MIN_BODY, &var)) {
+    if (!s->banner_len && http_resize(&orig, HTTP_MIN_BODY, &var)) {
       struct rng r;
       rng_seed(&r, seed, 0xb0d1e5ull + i);
       free(var.b);
       s->resp = xrealloc(s->resp, HTTP_VARIANTS * sizeof *s->resp);
       for (uint32_t k = 0; k < HTTP_VARIANTS; k++) {
-        uint32_t body = (uint32_t)rng_logu(&r, HTTP_MIN_BODY, HTTP_MAX_BODY);
+        /* Small pages are the common case: log-size skewed to the low end. */
+        double u = rng_unit(&r);
+        uint32_t body = (uint32_t)(HTTP_MIN_BODY * pow(HTTP_MAX_BODY / (double)HTTP_MIN_BODY, u * u));
         if (!http_resize(&orig, body, &s->resp[k]))
           die("internal: http_resize");
       }
@@ -767,7 +799,7 @@ static void catalogue_finish(struct catalogue *cat, const struct port_table *pt,
   double acc = 0, cf = 0;
   for (size_t i = 0; i < cat->n; i++) {
     cat->cum[i] = (acc += cat->s[i].weight);
-    cf += cat->s[i].server_first ? 0 : cat->s[i].weight;
+    cf += cat->s[i].server_first || cat->s[i].banner_len ? 0 : cat->s[i].weight;
   }
   /* P_MIDSTREAM of all flows, all of them client-first (capped at 30%). */
   cat->p_mid = cf > 0 ? P_MIDSTREAM * acc / cf : 0;
@@ -1177,7 +1209,7 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
   struct catalogue *cat = &g->cat;
   const struct service *svc = &cat->s[pick_cum(cat->cum, (uint32_t)cat->n, rng_unit(&r))];
   struct client *cl = &g->cl[pick_cum(g->cl_cum, g->o.clients, rng_unit(&r))];
-  enum flow_kind kind = pick_kind(&r, !svc->server_first, cat->p_mid);
+  enum flow_kind kind = pick_kind(&r, !svc->server_first && !svc->banner_len, cat->p_mid);
 
   f->id = id;
   f->n = f->next = 0;
@@ -1261,17 +1293,23 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
   if (svc->server_first) {
     t += b.proc;
     t = send_data(&b, t, 1, resp->b, resp->len);
-    if (rng_chance(&r, P_FOLLOWUP)) {
+    if (svc->followup.len && rng_chance(&r, P_FOLLOWUP)) {
       t += rng_below(&r, 2000);
       t = send_data(&b, t, 0, svc->followup.b, svc->followup.len);
     }
+  } else if (svc->banner_len) {
+    /* The banner, the client's request, the rest of the answer. */
+    t = send_data(&b, t + b.proc, 1, resp->b, svc->banner_len);
+    t = send_data(&b, t + rng_below(&r, 2000), 0, svc->req.b, svc->req.len);
+    t = send_data(&b, t - b.proc + react(&b, 1), 1, resp->b + svc->banner_len,
+                  resp->len - svc->banner_len);
   } else {
     t += 10 + rng_below(&r, 100);
     t = send_data(&b, t, 0, svc->req.b, svc->req.len);
     t = send_data(&b, t - b.proc + react(&b, 1) + rng_below(&r, 2000), 1, resp->b, resp->len);
     if (!bulk && strcmp(svc->v.service, "http") == 0 && rng_chance(&r, P_KEEPALIVE)) {
       g->st.flows_keepalive++;
-      for (int k = 1 + (int)rng_below(&r, 3); k > 0; k--) {
+      for (int k = 1 + (int)rng_below(&r, 2); k > 0; k--) {
         t += (uint64_t)rng_logu(&r, 1000, 500000);
         t = send_data(&b, t, 0, svc->req.b, svc->req.len);
         resp = &svc->resp[rng_below(&r, svc->n_resp)];
@@ -1377,19 +1415,16 @@ static void putle32(uint8_t *p, uint32_t v)
   p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
 
-/* One's-complement sum of 16-bit big-endian words, not yet folded. */
+/* One's-complement sum of 16-bit big-endian words, not yet folded. Reads
+ * 32-bit big-endian words: a 32-bit word a<<16|b adds a+b modulo 0xffff. */
 static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
 {
-  while (n >= 8) {
-    uint64_t w = (uint64_t)p[0] << 8 | p[1];
-    w += (uint64_t)p[2] << 8 | p[3];
-    w += (uint64_t)p[4] << 8 | p[5];
-    w += (uint64_t)p[6] << 8 | p[7];
-    sum += w;
-    p += 8;
-    n -= 8;
+  while (n >= 4) {
+    sum += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    p += 4;
+    n -= 4;
   }
-  while (n >= 2) {
+  if (n >= 2) {
     sum += (uint64_t)p[0] << 8 | p[1];
     p += 2;
     n -= 2;
@@ -1657,8 +1692,8 @@ static void write_truth(struct gen *g, int argc, char **argv)
         "# C: port with no server: rst_flows answered by RST, silent_flows never answered\n"
         "# S: summary counter\n", f);
   fputs("#E\taddr\tport\tproto\tservice\tproduct\tversion\textrainfo\tostype\tdevicetype"
-        "\thostname\tcpe\ttunnel\tnmap_method\tnmap_conf\tfixture\tprobe\tflows\tflows_srv"
-        "\tflows_ident\tflows_mid\n", f);
+        "\thostname\tcpe\ttunnel\tnmap_method\tnmap_conf\tnmap_match\tnmap_rule\tfixture"
+        "\tprobe\tflows\tflows_srv\tflows_ident\tflows_mid\n", f);
   struct endpoint **sorted = xmalloc(g->n_ep * sizeof *sorted);
   for (uint32_t i = 0; i < g->n_ep; i++)
     sorted[i] = &g->ep[i];
@@ -1677,7 +1712,7 @@ static void write_truth(struct gen *g, int argc, char **argv)
     fprintf(f, "E\t%s\t%u\ttcp", a, ep->port);
     const char *fields[] = {v->service, v->product, v->version, v->extrainfo, v->ostype,
                             v->devicetype, v->hostname, v->cpe, v->tunnel_ssl ? "ssl" : "",
-                            v->method, conf, s->name, s->probe};
+                            v->method, conf, v->match, v->rule, s->name, s->probe};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
       tsv_field(f, fields[k]);
     fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n", ep->flows,
@@ -1725,7 +1760,8 @@ static void list_services(const struct gen *g, FILE *f)
   for (size_t i = 0; i < g->cat.n; i++) {
     const struct service *s = &g->cat.s[i];
     fprintf(f, "%s\t%s\t%s\t%u\t%.2f\t%u\t%u\t%s\t%s\t%s\n", s->name, s->probe,
-            s->server_first ? "server" : "client", s->port, s->weight, s->n_resp,
+            s->server_first ? "server" : s->banner_len ? "banner" : "client", s->port,
+            s->weight, s->n_resp,
             s->resp[0].len, s->v.service, s->v.product, s->v.version);
   }
 }
