@@ -6,8 +6,17 @@
  * PCRE2 match limit 100000 and depth limit 10000 as nmap; a limit hit
  * counts as no match (and is counted in the stats).
  *
- * A matcher holds per-thread scratch (match data, JIT stack). It borrows
- * the ruleset, which must outlive it. One matcher per thread. */
+ * Speed: each probe has a literal-prefix index (built by svp_rules_compile):
+ * a response is only tried against the lines whose literal prefix it
+ * starts with, whose PCRE2 minimum length it reaches and whose required
+ * 4-byte literal windows it contains. These are necessary conditions, so
+ * use_index=false (every line, in order) gives the same verdicts; the
+ * tests check this on the whole system file. JIT code is used where the
+ * ruleset has it (bench/README-match.md: JIT wins after the index).
+ *
+ * A matcher holds per-thread scratch (match data, JIT stack, an 8 KB
+ * bitmap). It borrows the ruleset, which must be compiled and outlive it.
+ * One matcher per thread. */
 #ifndef SVP_MATCH_H
 #define SVP_MATCH_H
 
@@ -43,8 +52,10 @@ int svp_matcher_new(const struct svp_ruleset *rs,
                     struct svp_matcher **out);
 void svp_matcher_free(struct svp_matcher *m);
 
-/* Match resp (borrowed) against probe's chain. Fills *out (verdict
- * SVP_NOMATCH and rule NULL when nothing matched). */
+/* Match resp (borrowed; NULL with len 0 is the empty response) against
+ * probe's chain. Fills *out (verdict SVP_NOMATCH, rule and matched_in NULL,
+ * fields empty when nothing matched). The fields are expanded with nmap's
+ * group rules: $n with n >= the count PCRE2 reports empties that field. */
 enum svp_verdict svp_match_response(struct svp_matcher *m,
                                     const struct svp_probe *probe,
                                     const uint8_t *resp, size_t len,
@@ -57,7 +68,8 @@ enum svp_verdict svp_match_probe_only(struct svp_matcher *m,
                                       struct svp_match *out);
 
 /* Every line of every probe of this protocol, probes in file order (the
- * "wide search", lower confidence, and the benchmark's full sweep). */
+ * "wide search", lower confidence, and the benchmark's full sweep).
+ * out->probe is set to the probe whose line matched (NULL if none). */
 enum svp_verdict svp_match_sweep(struct svp_matcher *m, enum svp_l4 l4,
                                  const uint8_t *resp, size_t len,
                                  struct svp_match *out);
