@@ -145,7 +145,7 @@ def main():
 
     counts = {k: 0 for k in ("identified", "softmatched", "unknown", "wrong", "missing")}
     flow_counts = {k: 0 for k in counts}
-    lists = {"wrong": [], "missing": [], "flows_short": [], "more_fields": [],
+    lists = {"wrong": [], "missing": [], "weaker": [], "flows_short": [], "more_fields": [],
              "false_open": [], "extra": []}
     truth_flows = truth_srv = got_flows = got_flows_capped = 0
     expected = 0
@@ -167,6 +167,10 @@ def main():
         elif cat == "missing":
             lists["missing"].append("%s (%s, %d flows with server bytes)" % (
                 ep_text(key), t["fixture"], t["flows_srv"]))
+        elif cat == "softmatched" and t["nmap_match"] == "hard":
+            grouped(lists["weaker"], "%s: nmap hard-matched (%s), svpassive softmatched (%s)" % (
+                t["fixture"], t["nmap_rule"], (got.get("evidence") or {}).get("rule")),
+                ep_text(key))
         elif cat == "identified" and diff:
             grouped(lists["more_fields"], "%s: %s" % (t["fixture"], "; ".join(
                 "%s nmap %r got %r" % (k, t[k], norm(got.get(k))) for k in diff)),
@@ -214,6 +218,7 @@ def main():
         if "flows" in summary and "flows" in tsum:
             print("  flows: svpassive %d, truth %s" % (summary["flows"], tsum["flows"]))
     titles = {"wrong": "WRONG (disagrees with nmap)", "missing": "MISSING (server bytes lost)",
+              "weaker": "softmatched where nmap hard-matched",
               "flows_short": "flow counters below the truth's flows with server bytes",
               "more_fields": "identified, but other fields differ",
               "false_open": "closed ports reported open", "extra": "endpoints not in the truth"}

@@ -390,6 +390,29 @@ static uint8_t *probe_payload(const char *probes_path, const char *name, uint32_
   return out;
 }
 
+/* "match" or "softmatch": the directive on line `line` of the probes file
+ * (NULL if there is no such line or it is neither). */
+static const char *rule_kind(const char *probes_path, unsigned line)
+{
+  FILE *f = fopen(probes_path, "r");
+  if (!f)
+    return NULL;
+  char *text = NULL;
+  size_t cap = 0;
+  const char *kind = NULL;
+  for (unsigned n = 1; getline(&text, &cap, f) > 0; n++) {
+    if (n < line)
+      continue;
+    kind = strncmp(text, "softmatch ", 10) == 0 ? "softmatch"
+         : strncmp(text, "match ", 6) == 0      ? "match"
+                                                : NULL;
+    break;
+  }
+  free(text);
+  fclose(f);
+  return kind;
+}
+
 struct port_table {
   char (*name)[32];
   uint16_t *port;
@@ -644,6 +667,12 @@ static bool load_fixture(const char *dir, const char *name, const char *probes,
     b = xrealloc(b, n + 1);
     b[n] = 0;
     if (sscanf((const char *)b, "%7s %63s %u", kind, rprobe, &line) == 3) {
+      /* The rule's own directive decides hard or soft. */
+      const char *k = rule_kind(probes, line);
+      if (k && strcmp(k, "softmatch") == 0 && strcmp(kind, "soft") != 0) {
+        warn("%s: says %s, but %s line %u is a softmatch", path, kind, probes, line);
+        snprintf(kind, sizeof kind, "soft");
+      }
       snprintf(svc->v.match, sizeof svc->v.match, "%s", kind);
       snprintf(svc->v.rule, sizeof svc->v.rule, "%s:%u", rprobe, line);
     }

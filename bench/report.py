@@ -22,7 +22,7 @@ TOOL_TEXT = {
     "floor": "read floor (`bench_readfloor`: bare `pcap_next_ex` loop)",
     "tcpdump": "`tcpdump -r F -w /dev/null`",
     "svpassive": "**svpassive** `-r F -oJ … -oX …` (full identification)",
-    "p0f": "`p0f -r F -o /dev/null`",
+    "p0f": "`p0f -r F` (stdout to /dev/null)",
     "prads": "`prads -r F -l …`",
     "ndpi": "`ndpiReader -i F`",
     "tshark": "`tshark -r F -q -z conv,tcp`",
@@ -52,6 +52,20 @@ def read_info(rundir):
 
 def one(info, key, default="?"):
     return info.get(key, [default])[0]
+
+
+def medians(rows):
+    """(wall, cpu, rss MB, min wall, max wall, runs, failed runs) of one tool's
+    runs, None if every run failed. svpassive's exit status 1 counts as a run
+    (it means 'done, but some input was rejected'); for the others only 0."""
+    ok = [r for r in rows if r["rc"] == "0" or (r["rc"] == "1" and r["tool"] == "svpassive")]
+    if not ok:
+        return None
+    walls = [float(r["wall"]) for r in ok]
+    return (statistics.median(walls),
+            statistics.median(float(r["user"]) + float(r["sys"]) for r in ok),
+            statistics.median(int(r["rss"]) / 1024.0 for r in ok),
+            min(walls), max(walls), len(ok), len(rows) - len(ok))
 
 
 def fmt_s(x):
@@ -119,16 +133,7 @@ def table_section(rundir):
                 tools.append(r["tool"])
         order = [t for t in TOOL_TEXT if t in tools] + [t for t in tools if t not in TOOL_TEXT]
         for t in order:
-            ok = [r for r in rows if r["tool"] == t and r["rc"] in ("0", "1")]
-            bad = [r for r in rows if r["tool"] == t and r["rc"] not in ("0", "1")]
-            if not ok:
-                med[t] = None
-                continue
-            walls = [float(r["wall"]) for r in ok]
-            cpus = [float(r["user"]) + float(r["sys"]) for r in ok]
-            rss = [int(r["rss"]) / 1024.0 for r in ok]
-            med[t] = (statistics.median(walls), statistics.median(cpus), statistics.median(rss),
-                      min(walls), max(walls), len(ok), len(bad))
+            med[t] = medians([r for r in rows if r["tool"] == t])
         floor = med.get("floor")
         for t in order:
             m = med.get(t)
@@ -233,15 +238,13 @@ def linearity_section(rundir):
     base = None
     lines = []
     for wl in wls:
-        sel = lambda t: [r for r in rows if r["workload"] == wl["workload"] and r["tool"] == t
-                         and r["rc"] in ("0", "1")]
-        fl, sv = sel("floor"), sel("svpassive")
+        mine = [r for r in rows if r["workload"] == wl["workload"]]
+        fl = medians([r for r in mine if r["tool"] == "floor"])
+        sv = medians([r for r in mine if r["tool"] == "svpassive"])
         if not sv:
             continue
-        fw = statistics.median(float(r["wall"]) for r in fl) if fl else 0
-        sw = statistics.median(float(r["wall"]) for r in sv)
-        sc = statistics.median(float(r["user"]) + float(r["sys"]) for r in sv)
-        rss = statistics.median(int(r["rss"]) / 1024.0 for r in sv)
+        fw = fl[0] if fl else 0
+        sw, sc, rss = sv[0], sv[1], sv[2]
         flows = int(wl["flows"])
         lines.append((wl, fw, sw, sc, rss, flows))
         if wl["workload"].endswith("-1"):

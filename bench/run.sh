@@ -147,7 +147,7 @@ tool_cmd() {
     floor) CMD=("$FLOOR" "$f") ;;
     tcpdump) CMD=(tcpdump -r "$f" -w /dev/null) ;;
     svpassive) CMD=("$SVP" -r "$f" -oJ "$RUN/svp-$wl.jsonl" -oX "$RUN/svp-$wl.xml") ;;
-    p0f) CMD=(p0f -r "$f" -o /dev/null) ;;
+    p0f) CMD=(p0f -r "$f") ;;   # its log (-o) must be a regular file: stdout instead
     prads) CMD=(prads -r "$f" -l "$RUN/prads-$wl.log") ;;
     ndpi) CMD=(ndpiReader -i "$f") ;;
     tshark) CMD=(tshark -r "$f" -q -z conv,tcp) ;;
@@ -163,7 +163,7 @@ measure() {
   local load b0 b1 rc=0
   load=$(cut -d' ' -f1 /proc/loadavg)
   b0=$(busy_ticks)
-  # p0f writes a line per connection to stdout: nobody keeps that.
+  # p0f writes lines per connection to stdout (GBs here): not kept.
   if [ "$t" = p0f ]; then out=/dev/null; fi
   /usr/bin/time -f '%e %U %S %M' -o "$tf" "${CMD[@]}" >"$out" 2>"$err" || rc=$?
   b1=$(busy_ticks)
@@ -201,7 +201,7 @@ machine_info() {
     printf 'command\t%s\n' "$COMMAND"
     local v p
     v="svpassive $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo ?)"
-    for p in libpcap0.8 tcpdump p0f prads libndpi4.0 tshark valgrind; do
+    for p in libpcap0.8 tcpdump p0f prads libndpi-bin tshark valgrind; do
       v="$v, $p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo -)"
     done
     printf 'versions\t%s\n' "$v"
