@@ -12,15 +12,8 @@
 set -u
 build=$1
 src=$2
-for tool in xmllint ndiff python3; do
-  command -v "$tool" >/dev/null || { echo "skip: $tool not installed" >&2; exit 77; }
-done
-dtd=/usr/share/nmap/nmap.dtd
-[ -r "$dtd" ] || { echo "skip: $dtd missing (nmap-common)" >&2; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$src/tests/output/lib.sh"
 export SVP_SRCDIR=$src
-fail=0
 
 for t in test_out_xml test_out_json test_out_fixtures; do
   if ! "$build/tests/$t" --emit "$tmp" >"$tmp/$t.log"; then
@@ -41,16 +34,6 @@ for f in "$tmp"/*.xml; do
 done
 [ "$n" -ge 7 ] || { echo "FAIL: only $n XML documents emitted" >&2; fail=1; }
 
-# ndiff REF OURS LABEL: no difference but the header (exit 0)
-ndiff_clean() {
-  ndiff "$1" "$2" >"$tmp/ndiff.out" 2>&1
-  local rc=$?
-  if [ $rc -ne 0 ] || grep -qv '^[-+]Nmap \|^$' "$tmp/ndiff.out"; then
-    echo "FAIL: ndiff $3 vs svpassive (exit $rc):" >&2
-    cat "$tmp/ndiff.out" >&2
-    fail=1
-  fi
-}
 for name in services guesses-udp ipv6 unknown-banner; do
   ndiff_clean "$src/tests/output/nmap-ref/$name.xml" "$tmp/$name.xml" "nmap-ref/$name.xml"
 done
