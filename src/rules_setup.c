@@ -49,8 +49,12 @@ const char *svp_rules_project_dir(const struct svp_config *cfg, char *buf, size_
   if (exe[0]) {
     static const char *const rel[] = {"/../rules", "/../share/svpassive/rules"};
     for (size_t i = 0; i < SVP_ARRAY_LEN(rel); i++) {
-      if ((size_t)snprintf(buf, size, "%s%s", exe, rel[i]) < size && is_dir(buf))
+      char cand[PATH_MAX + 32], real[PATH_MAX];
+      snprintf(cand, sizeof cand, "%s%s", exe, rel[i]);
+      if (is_dir(cand) && realpath(cand, real) && strlen(real) < size) {
+        snprintf(buf, size, "%s", real);
         return buf;
+      }
     }
   }
   snprintf(buf, size, "%s", SVP_INSTALL_DATADIR "/rules");

@@ -220,7 +220,7 @@ static void test_equivalence(const struct svp_ruleset *rs, const struct corpus *
   tap_note("%s: %zu payloads, %zu calls, %zu probe-level hits, %zu differences; "
            "regex runs %llu with the index, %llu without", what, c->n, calls, hits, differ,
            (unsigned long long)si->regex_runs, (unsigned long long)sn->regex_runs);
-  CHECK(hits > 100);
+  CHECK(hits >= c->n / 4); /* real payloads do hit rules */
   CHECK_INT(differ, 0);
   CHECK(si->regex_runs * 20 < sn->regex_runs); /* the index does filter */
   CHECK_INT(si->calls, sn->calls);
@@ -232,9 +232,11 @@ int main(void)
 {
   test_order();
   test_overlay_first();
+  /* a few payloads from each capture (test_prefix checks every rule on
+   * 1500 payloads; this checks the API on fewer, spread widely) */
   struct corpus c;
-  corpus_load(&c, 1500, 40);
-  CHECK(c.n > 500);
+  corpus_load(&c, 600, 5);
+  CHECK(c.n > 300);
   struct svp_ruleset *rs = load_system(false);
   CHECK(rs != NULL);
   if (rs) {
@@ -244,7 +246,7 @@ int main(void)
   rs = load_system(true);
   if (rs) {
     struct corpus small = c;
-    small.n = c.n < 300 ? c.n : 300;
+    small.n = c.n < 120 ? c.n : 120;
     test_equivalence(rs, &small, "JIT");
     svp_rules_free(rs);
   }
