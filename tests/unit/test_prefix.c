@@ -166,13 +166,16 @@ static void test_soundness(const struct svp_ruleset *rs, const struct corpus *c)
   pcre2_match_context *mc = pcre2_match_context_create(NULL);
   pcre2_set_match_limit(mc, SVP_MATCH_LIMIT);
   pcre2_set_depth_limit(mc, SVP_DEPTH_LIMIT);
-  size_t matches = 0, unsound = 0, n = svp_rules_n_rules(rs);
+  size_t matches = 0, unsound = 0, limits = 0, n = svp_rules_n_rules(rs);
   for (size_t k = 0; k < c->n; k++) {
     const struct payload *p = &c->p[k];
     for (size_t i = 0; i < n; i++) {
       const struct svp_rule *r = svp_rules_rule(rs, i);
       const struct svp_rule_rt *rt = svp_rule_rt(r);
-      if (pcre2_match(rt->re, p->data, p->len, 0, 0, md, mc) <= 0)
+      int rc = pcre2_match(rt->re, p->data, p->len, 0, 0, md, mc);
+      if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+        limits++;
+      if (rc <= 0)
         continue;
       matches++;
       bool ok = p->len >= rt->minlen && svp_lit_prefix_ok(&rt->lit, p->data, p->len);
@@ -185,7 +188,8 @@ static void test_soundness(const struct svp_ruleset *rs, const struct corpus *c)
       }
     }
   }
-  tap_note("soundness: %zu payloads x %zu rules, %zu matches", c->n, n, matches);
+  tap_note("soundness: %zu payloads x %zu rules, %zu matches, %zu limit hits", c->n, n,
+           matches, limits);
   CHECK(c->n > 500);
   CHECK(matches > 100);
   CHECK_INT(unsound, 0);
