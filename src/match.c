@@ -34,6 +34,9 @@ struct svp_matcher {
 int svp_matcher_new(const struct svp_ruleset *rs, const struct svp_matcher_opts *opts,
                     struct svp_matcher **out)
 {
+  *out = NULL;
+  if (!rs || !svp_rules_is_compiled(rs))
+    return SVP_ERR_ARG;
   struct svp_matcher *m = calloc(1, sizeof *m);
   if (!m)
     return SVP_ERR_NOMEM;

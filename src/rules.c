@@ -196,6 +196,11 @@ uint32_t svp_rules_max_captures(const struct svp_ruleset *rs)
   return rs->max_captures;
 }
 
+bool svp_rules_is_compiled(const struct svp_ruleset *rs)
+{
+  return rs->is_compiled;
+}
+
 static bool ranges_have(const struct svp_port_range *r, size_t n, uint16_t port)
 {
   size_t lo = 0, hi = n;

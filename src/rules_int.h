@@ -45,4 +45,7 @@ void svp_index_free(struct svp_probe_index *ix);
 /* Highest capture count of any compiled rule (for match data). */
 uint32_t svp_rules_max_captures(const struct svp_ruleset *rs);
 
+/* svp_rules_compile() has run (indexes and chains exist). */
+bool svp_rules_is_compiled(const struct svp_ruleset *rs);
+
 #endif

@@ -47,6 +47,7 @@ struct svp_matcher_opts {
   bool use_index;  /* true: literal-prefix index (default); false: try every line */
 };
 
+/* SVP_OK, SVP_ERR_ARG if rs is not compiled, or SVP_ERR_NOMEM. */
 int svp_matcher_new(const struct svp_ruleset *rs,
                     const struct svp_matcher_opts *opts, /* NULL = defaults */
                     struct svp_matcher **out);

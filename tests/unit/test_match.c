@@ -145,6 +145,16 @@ static void test_order(void)
   svp_rules_free(rs);
 }
 
+static void test_not_compiled(void)
+{
+  struct svp_ruleset *rs;
+  struct svp_matcher *m = NULL;
+  svp_rules_new(&rs);
+  CHECK_INT(svp_matcher_new(rs, NULL, &m), SVP_ERR_ARG);
+  CHECK(m == NULL);
+  svp_rules_free(rs);
+}
+
 static void test_overlay_first(void)
 {
   const char *texts[] = {
@@ -231,6 +241,7 @@ static void test_equivalence(const struct svp_ruleset *rs, const struct corpus *
 int main(void)
 {
   test_order();
+  test_not_compiled();
   test_overlay_first();
   /* a few payloads from each capture (test_prefix checks every rule on
    * 1500 payloads; this checks the API on fewer, spread widely) */
