@@ -86,7 +86,7 @@ static void trim(const char **s, size_t *n)
     (*n)--;
 }
 
-
+/* A Probe block ends (next Probe line or end of file). */
 static void end_probe_block(struct loader *ld)
 {
   if (ld->skipping && ld->skipped_here)
@@ -488,7 +488,6 @@ static void parse_line(struct loader *ld, const char *s, size_t n)
            "sslports, rarity, fallback, totalwaitms, tcpwrappedms or Exclude)",
        excerpt(s, w));
 }
-
 
 int svp_rules_load_buf(struct svp_ruleset *rs, const char *name, const char *text,
                        size_t len, unsigned layer, struct svp_diag *diag)
