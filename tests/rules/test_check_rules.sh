@@ -42,7 +42,7 @@ check "--no-jit: no JIT" has "$tmp/out2" "JIT time:        off"
 # OpenSSH rule) loses its closing delimiter, line 6348 gets a bad flag
 awk 'NR==3525 { sub(/\| p\/OpenSSH/, " p/OpenSSH") } NR==6348 { $0 = "rarity x" } { print }' \
   "$SYS" >"$tmp/broken.probes"
-"$SVPASSIVE" --check-rules "$tmp/broken.probes" >"$tmp/out" 2>"$tmp/err"
+"$SVPASSIVE" --check-rules --no-jit "$tmp/broken.probes" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 cat "$tmp/err" | sed 's/^/# stderr: /'
 check "broken: exit 1" test "$rc" = 1
@@ -77,7 +77,7 @@ check "overlays: match lines" has "$tmp/out" "match lines:     11723"
 mkdir "$tmp/dir"
 cp "$tmp/a.probes" "$tmp/dir/10-a.probes"
 echo "not a rule" >"$tmp/dir/ignored.txt"
-"$SVPASSIVE" --check-rules --rules "$SYS" --rules-dir "$tmp/dir" --add-rules "$tmp/b.probes" \
+"$SVPASSIVE" --check-rules --no-jit --rules "$SYS" --rules-dir "$tmp/dir" --add-rules "$tmp/b.probes" \
   >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "setup: exit 1" test "$rc" = 1
@@ -90,7 +90,7 @@ check "setup: .txt ignored" sh -c "! grep -q ignored.txt '$tmp/out'"
 rc=$?
 check "missing base: exit 3" test "$rc" = 3
 check "missing base: named" has "$tmp/err" "$tmp/nope.probes: cannot read"
-"$SVPASSIVE" --check-rules --no-project-rules --add-rules "$tmp/nope.probes" >"$tmp/out" 2>"$tmp/err"
+"$SVPASSIVE" --check-rules --no-jit --no-project-rules --add-rules "$tmp/nope.probes" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "missing overlay: exit 1, rest loaded" test "$rc" = 1
 check "missing overlay: figures" has "$tmp/out" "match lines:     11721"
