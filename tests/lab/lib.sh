@@ -133,7 +133,9 @@ lab_npm_install() {
     [ -d "$dir/node_modules/${p%@*}" ] || missing="$missing $p"
   done
   [ -z "$missing" ] && return 0
-  lab_install nodejs npm || return 1
+  # node/npm may come from Debian or another source (whose nodejs conflicts
+  # with Debian's npm): install Debian's only when the commands are missing.
+  { command -v node && command -v npm; } >/dev/null || lab_install nodejs npm || return 1
   lab_log "npm installing$missing into $dir"
   # shellcheck disable=SC2086
   (cd "$dir" && npm install --no-audit --no-fund --loglevel=error $missing) \
@@ -256,6 +258,7 @@ lab_wait_udp() {
 # veth pair svlIDXh (here) / svlIDXn (there).
 #   here:  10.201.IDX.1/24  fd00:201:IDX::1/64
 #   there: 10.201.IDX.2/24  fd00:201:IDX::2/64   (servers bind these)
+#          10.201.IDX.3/24  fd00:201:IDX::3/64   (second address: port clashes)
 # Checksum offload, TSO/GSO/GRO are turned off on both ends so that captured
 # packets carry correct checksums and wire-sized segments.
 lab_netns_up() {
@@ -276,6 +279,9 @@ lab_netns_up() {
   ip netns exec "$ns" ip link set lo up
   ip netns exec "$ns" ip addr add "10.201.$idx.2/24" dev "$n"
   ip netns exec "$ns" ip -6 addr add "fd00:201:$idx::2/64" dev "$n" nodad
+  # A second address for servers whose port is taken on the first.
+  ip netns exec "$ns" ip addr add "10.201.$idx.3/24" dev "$n"
+  ip netns exec "$ns" ip -6 addr add "fd00:201:$idx::3/64" dev "$n" nodad
   ip netns exec "$ns" ip link set "$n" up
   ip netns exec "$ns" ip route add default via "10.201.$idx.1" 2>/dev/null || true
   lab_install ethtool >/dev/null || true
@@ -289,9 +295,11 @@ lab_netns_up() {
   LAB_IFACE=$h
   LAB_ADDR4=10.201.$idx.2
   LAB_ADDR6=fd00:201:$idx::2
+  LAB_ADDR4B=10.201.$idx.3
+  LAB_ADDR6B=fd00:201:$idx::3
   LAB_PEER4=10.201.$idx.1
   LAB_PEER6=fd00:201:$idx::1
-  export LAB_NS LAB_IFACE LAB_ADDR4 LAB_ADDR6 LAB_PEER4 LAB_PEER6
+  export LAB_NS LAB_IFACE LAB_ADDR4 LAB_ADDR6 LAB_ADDR4B LAB_ADDR6B LAB_PEER4 LAB_PEER6
 }
 
 lab_netns_down() {
@@ -312,7 +320,10 @@ lab_capture_start() {
   LAB_CAPTURE_NAME=tcpdump-$(basename "$file")
   local save_ns=$LAB_NS
   LAB_NS=""
-  lab_bg "$LAB_CAPTURE_NAME" tcpdump -i "$iface" -U -s 0 -n -Z root -w "$file" "$@"
+  # --immediate-mode: packets reach tcpdump at once (not a ring block later),
+  # so nothing is still in the kernel when lab_capture_stop ends it.
+  lab_bg "$LAB_CAPTURE_NAME" tcpdump -i "$iface" --immediate-mode -U -s 0 -n -Z root \
+    -w "$file" "$@"
   LAB_NS=$save_ns
   local i
   for i in $(seq 1 100); do
@@ -325,7 +336,7 @@ lab_capture_start() {
 
 lab_capture_stop() {
   [ -n "$LAB_CAPTURE_NAME" ] || return 0
-  sleep 0.3            # let the last packets reach the file
+  sleep 1              # let the last packets (FIN/ACK exchanges) reach the file
   lab_stop "$LAB_CAPTURE_NAME"
   grep -E "packets (captured|dropped)" "$LAB_WORK/log/$LAB_CAPTURE_NAME.log" >&2 || true
   LAB_CAPTURE_NAME=""
@@ -381,3 +392,48 @@ lab_source_servers() {
 
 # lab_has NAME FUNC: server file NAME defines srv_NAME_FUNC.
 lab_has() { declare -F "srv_$1_$2" >/dev/null; }
+
+# lab_proto NAME: tcp unless the server file says otherwise.
+lab_proto() { if lab_has "$1" proto; then "srv_$1_proto"; else echo tcp; fi; }
+
+# lab_start_servers ADDR NAME...: install and start each server on its
+# default port at ADDR (inside $LAB_NS).  When that port/proto is taken by an
+# earlier server and LAB_ALT_ADDR is set, the server goes to LAB_ALT_ADDR
+# instead (a second address in the same namespace); otherwise it is skipped.
+# Sets LAB_STARTED (names, in order), LAB_FAILED ("name:reason"),
+# LAB_PORT[name]="port/proto" and LAB_ADDR_OF[name].
+declare -ga LAB_STARTED=() LAB_FAILED=()
+declare -gA LAB_PORT=() LAB_ADDR_OF=()
+lab_start_servers() {
+  local addr=$1 s port proto other where; shift
+  for s in "$@"; do
+    if ! lab_has "$s" start; then
+      lab_log "no server file for $s"; LAB_FAILED+=("$s:missing"); continue
+    fi
+    port=$("srv_${s}_port"); proto=$(lab_proto "$s")
+    where=$addr
+    for other in "${!LAB_PORT[@]}"; do
+      if [ "${LAB_PORT[$other]}" = "$port/$proto" ] && [ "${LAB_ADDR_OF[$other]}" = "$where" ]; then
+        if [ -n "${LAB_ALT_ADDR:-}" ] && [ "$where" = "$addr" ]; then
+          where=$LAB_ALT_ADDR
+        else
+          lab_log "$s: $proto port $port already taken by $other; skipped"
+          LAB_FAILED+=("$s:port-clash"); continue 2
+        fi
+      fi
+    done
+    # A second pass for the alternate address.
+    for other in "${!LAB_PORT[@]}"; do
+      if [ "${LAB_PORT[$other]}" = "$port/$proto" ] && [ "${LAB_ADDR_OF[$other]}" = "$where" ]; then
+        lab_log "$s: $proto port $port taken on both addresses; skipped"
+        LAB_FAILED+=("$s:port-clash"); continue 2
+      fi
+    done
+    if "srv_${s}_install" && "srv_${s}_start" "$where" "$port"; then
+      LAB_STARTED+=("$s"); LAB_PORT[$s]=$port/$proto; LAB_ADDR_OF[$s]=$where
+    else
+      lab_log "$s did not start (logs: $LAB_WORK/log/)"
+      LAB_FAILED+=("$s:start")
+    fi
+  done
+}

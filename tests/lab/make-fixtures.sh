@@ -29,36 +29,20 @@ if [ $# -gt 0 ]; then servers=("$@"); else mapfile -t servers < <(lab_servers); 
 lab_netns_up fix 10 || lab_die "cannot create the namespace"
 addr=$LAB_ADDR4
 
-proto_of() { if lab_has "$1" proto; then "srv_$1_proto"; else echo tcp; fi; }
+LAB_ALT_ADDR=$LAB_ADDR4B
+lab_start_servers "$addr" "${servers[@]}"
+[ ${#LAB_STARTED[@]} -gt 0 ] || lab_die "no server started"
+started=("${LAB_STARTED[@]}")
+failed=("${LAB_FAILED[@]}")
+declare -n port_of=LAB_PORT
 
-started=()
-failed=()
-declare -A port_of=()
-for s in "${servers[@]}"; do
-  if ! lab_has "$s" start; then lab_log "no server file for $s"; failed+=("$s:missing"); continue; fi
-  port=$("srv_${s}_port")
-  for other in "${!port_of[@]}"; do
-    if [ "${port_of[$other]}" = "$port/$(proto_of "$s")" ]; then
-      lab_log "$s: port $port already used by $other in this run; skipped"
-      failed+=("$s:port-clash"); continue 2
-    fi
-  done
-  if "srv_${s}_install" && "srv_${s}_start" "$addr" "$port"; then
-    started+=("$s"); port_of[$s]=$port/$(proto_of "$s")
-  else
-    lab_log "$s did not start (log: $LAB_WORK/log/$s.log)"
-    failed+=("$s:start")
-  fi
-done
-[ ${#started[@]} -gt 0 ] || lab_die "no server started"
-
-lab_capture_start "$LAB_IFACE" "$LAB_WORK/nmap-session.pcap" host "$addr" || exit 1
+lab_capture_start "$LAB_IFACE" "$LAB_WORK/nmap-session.pcap" host "$addr" or host "$LAB_ADDR4B" || exit 1
 nmap_cmd() { # SERVER -> the nmap command line for its port
-  local s=$1 port=${port_of[$1]%/*} proto=${port_of[$1]#*/}
+  local s=$1 port=${port_of[$1]%/*} proto=${port_of[$1]#*/} a=${LAB_ADDR_OF[$1]}
   if [ "$proto" = udp ]; then
-    echo "nmap -sU -sV --version-trace -Pn -n -p U:$port $addr"
+    echo "nmap -sU -sV --version-trace -Pn -n -p U:$port $a"
   else
-    echo "nmap -sV --version-trace -Pn -n -p T:$port $addr"
+    echo "nmap -sV --version-trace -Pn -n -p T:$port $a"
   fi
 }
 # One nmap per port, a few at a time (waiting on their own PIDs only: the
@@ -78,7 +62,7 @@ made=()
 for s in "${started[@]}"; do
   w=$LAB_WORK/out/$s port=${port_of[$s]%/*} proto=${port_of[$s]#*/}
   if ! "$LAB_PY" "$LAB_DIR/labpy/fixture.py" "$w/trace.txt" "$LAB_WORK/nmap-session.pcap" \
-        "$addr" "$port" "$proto" "$w" >"$w/summary.txt"; then
+        "${LAB_ADDR_OF[$s]}" "$port" "$proto" "$w" >"$w/summary.txt"; then
     failed+=("$s:no-match"); continue
   fi
   {

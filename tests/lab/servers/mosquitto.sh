@@ -22,7 +22,11 @@ srv_mosquitto_client() {
   mosquitto_sub -h "$1" -p "$2" -t 'lab/#' -C 1 -W 5 -q 1 --retained-only >/dev/null 2>&1
   mosquitto_pub -h "$1" -p "$2" -t lab/state -m on -r
 }
-# Mid-conversation: a subscriber stays connected; later publications reach it
-# on its old connection.
-srv_mosquitto_session_open() { lab_bg mosquitto-sub mosquitto_sub -h "$1" -p "$2" -t 'lab/#' -k 30 -v; }
-srv_mosquitto_session_more() { mosquitto_pub -h "$1" -p "$2" -t lab/temp -m 22.0; }
+# Mid-conversation: a subscriber and a publisher (-l: one message per stdin
+# line, one connection) both stay connected; later publications travel on
+# their old connections.
+srv_mosquitto_session_open() {
+  lab_bg mosquitto-sub mosquitto_sub -h "$1" -p "$2" -t 'lab/#' -k 30 -v
+  lab_session_open mosquitto-pub mosquitto_pub -h "$1" -p "$2" -t lab/temp -k 30 -l
+}
+srv_mosquitto_session_more() { lab_session_send mosquitto-pub "22.0"; }
