@@ -18,14 +18,19 @@ side. Output, one flow per line, tab-separated:
                   comma-separated ('-' if none): the independent label the
                   negative test compares rule hits against
 
-Usage: extract_flows.py OUT.tsv CAPTURE...   (captures relative to CWD are
-written as given)."""
+Usage: extract_flows.py OUT.tsv CAPTURE...   (captures are named in OUT as
+given). The captures are concatenated with mergecap (interfaces kept apart)
+and read by ONE tshark run; frame.interface_id tells which capture a packet
+came from."""
+import os
+import struct
 import subprocess
 import sys
+import tempfile
 
 CLI_MAX = 1024
 SRV_MAX = 4096
-FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
+FIELDS = ["frame.interface_id", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
           "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
           "tcp.flags.syn", "tcp.flags.ack", "tcp.seq_raw", "tcp.payload",
           "udp.payload", "frame.protocols", "ip.flags.mf", "ip.frag_offset"]
@@ -79,7 +84,29 @@ class Dir:
         return bytes(out[:self.cap])
 
 
-def flows_of(path):
+def n_interfaces(path):
+    """Interfaces a capture declares: 1 for pcap, the IDB count for pcapng."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x0a\x0d\x0d\x0a":
+        return 1
+    n, off, order = 0, 0, "<"
+    while off + 12 <= len(data):
+        btype = struct.unpack_from(order + "I", data, off)[0]
+        if btype == 0x0A0D0D0A:   # section header: byte order magic follows
+            order = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        blen = struct.unpack_from(order + "I", data, off + 4)[0]
+        if btype == 1:
+            n += 1
+        if blen < 12:
+            break
+        off += blen
+    return max(n, 1)
+
+
+def flows_of(path, names, first_if):
+    """Flows of the merged capture; names[k] is the capture whose interfaces
+    start at first_if[k]."""
     cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=f", "-o", "tcp.analyze_sequence_numbers:FALSE",
            "-o", "tcp.desegment_tcp_streams:FALSE",
@@ -95,8 +122,11 @@ def flows_of(path):
         v = line.split("\t")
         if len(v) < len(FIELDS):
             continue
-        (_, s4, s6, d4, d6, tsp, tdp, usp, udp_, syn, ack, seq, tpay, upay,
+        (ifid, s4, s6, d4, d6, tsp, tdp, usp, udp_, syn, ack, seq, tpay, upay,
          protos, mf, fo) = v[:len(FIELDS)]
+        k = 0
+        while k + 1 < len(first_if) and first_if[k + 1] <= int(ifid or 0):
+            k += 1
         src, dst = (s4 or s6), (d4 or d6)
         if not src or not dst:
             continue
@@ -109,10 +139,10 @@ def flows_of(path):
         else:
             continue
         a, b = ep(src, sp), ep(dst, dp)
-        key = (l4, frozenset((a, b)))
+        key = (k, l4, frozenset((a, b)))
         st = flows.get(key)
         if st is None:
-            st = {"l4": l4, "first": (a, b), "syn": None, "dirs": {}}
+            st = {"cap": names[k], "l4": l4, "first": (a, b), "syn": None, "dirs": {}}
             flows[key] = st
             order.append(key)
         if l4 == "tcp" and syn == "1" and ack == "0" and st["syn"] is None:
@@ -151,7 +181,7 @@ def flows_of(path):
         if not cbytes and not sbytes:
             continue
         protos = ",".join(sd.protos) if sd and sd.protos else "-"
-        yield (st["l4"], srv, cli, basis, cbytes.hex() or "-",
+        yield (st["cap"], st["l4"], srv, cli, basis, cbytes.hex() or "-",
                sbytes.hex() or "-", protos)
 
 
@@ -159,10 +189,21 @@ def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
         return 2
-    with open(sys.argv[1], "w") as out:
-        for path in sys.argv[2:]:
-            for fl in flows_of(path):
-                out.write(path + "\t" + "\t".join(fl) + "\n")
+    caps = sys.argv[2:]
+    first_if, n = [], 0
+    for c in caps:
+        first_if.append(n)
+        n += n_interfaces(c)
+    fd, merged = tempfile.mkstemp(suffix=".pcapng")
+    os.close(fd)
+    try:
+        subprocess.run(["mergecap", "-I", "none", "-a", "-F", "pcapng", "-w",
+                        merged] + caps, check=True, stderr=subprocess.DEVNULL)
+        with open(sys.argv[1], "w") as out:
+            for fl in flows_of(merged, caps, first_if):
+                out.write("\t".join(fl) + "\n")
+    finally:
+        os.unlink(merged)
     return 0
 
 
