@@ -20,3 +20,12 @@ ndiff_clean() {
     cat "$tmp/ndiff.out" >&2
   fi
 }
+
+# skip_if_stub STDERRFILE: exit 77 when the binary still has the scaffolding
+# stub instead of the inventory command.
+skip_if_stub() {
+  if grep -q 'not built yet' "$1"; then
+    echo "skip: this build has no inventory command yet" >&2
+    exit 77
+  fi
+}
