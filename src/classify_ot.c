@@ -233,6 +233,27 @@ static bool encap_read(const uint8_t *p, size_t len, struct encap *e)
   }
 }
 
+/* SendRRData / SendUnitData: true if the CIP message in the data item is a
+ * reply (service code with bit 7 set), i.e. these bytes come from a server.
+ * Layout after the header: interface handle (4), timeout (2), item count
+ * (2), address item (type, length, data), data item (type, length, data;
+ * connected data starts with a 2-byte sequence count). */
+static bool enip_carries_reply(const uint8_t *p, size_t len)
+{
+  struct svp_cur c = svp_cur_make(p, len);
+  svp_cur_skip(&c, 24 + 6);
+  uint16_t items = svp_cur_le16(&c);
+  svp_cur_skip(&c, 2);                    /* address item type */
+  svp_cur_skip(&c, svp_cur_le16(&c));     /* and its data */
+  uint16_t dtype = svp_cur_le16(&c);
+  svp_cur_skip(&c, 2);                    /* data item length */
+  if (dtype == 0x00b1)
+    svp_cur_skip(&c, 2);                  /* sequence count */
+  uint8_t service = svp_cur_u8(&c);
+  return !c.bad && items >= 2 && (dtype == 0x00b1 || dtype == 0x00b2) &&
+         (service & 0x80);
+}
+
 static bool is_enip(const uint8_t *p, size_t len, uint16_t sport)
 {
   struct encap e;
@@ -243,6 +264,8 @@ static bool is_enip(const uint8_t *p, size_t len, uint16_t sport)
   if ((e.cmd == 0x0001 || e.cmd == 0x0004 || e.cmd == 0x0063 || e.cmd == 0x0064) &&
       e.length != 0)
     return false;
+  if ((e.cmd == 0x006f || e.cmd == 0x0070) && enip_carries_reply(p, len))
+    return false; /* a server's reply taken for a request (direction guessed wrong) */
   return (size_t)e.length + 24 <= len;
 }
 

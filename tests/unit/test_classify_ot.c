@@ -82,6 +82,15 @@ static const struct tcase cases[] = {
   {"enip list targets", SVP_L4_TCP, 44818,
    B("\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), "enip-encap",
    B("\x01\0*\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0"), 1},
+  /* openics EIP-SoftwareDownload.pcap: the PLC's SendRRData reply (CIP
+   * Get_Attributes_All reply, service 0x81) is not a request, whatever side
+   * a mid-stream flow takes it for */
+  {"enip reply as request", SVP_L4_TCP, 2927,
+   B("\x6f\x00\x37\x00\x00\x01\x02\x11\x00\x00\x00\x00\xb3\x9b\x02\x00\x20\x08\xe1\x00"
+     "\x00\x00\x00\x00\x00\x00\x00\x00\x20\x00\x02\x00\x00\x00\x00\x00\xb2\x00\x27\x00"
+     "\x81\x00\x00\x00\x01\x00\x0e\x00\x36\x00\x10\x14\x60\x30\x3f\x82\x51\x00\x14\x31"
+     "\x37\x35\x36\x2d\x4c\x36\x31\x2f\x42\x20\x4c\x4f\x47\x49\x58\x35\x35\x36\x31"),
+   NULL, NULL, 0, -1},
   /* iti bro dnp3.pcap: link frame with a correct header CRC, swapped addresses */
   {"dnp3", SVP_L4_TCP, 20000, B("\x05\x64\x08\xc4\x04\0\x03\0\xb4\xb8"), "dnp3-link",
    B("\x05\x64\x0a\x44\x03\0\x04\0\x7c\xae"), 1},

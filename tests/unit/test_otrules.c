@@ -89,6 +89,12 @@ static bool take(struct ident *out, const struct svp_match *mt)
   return out->v == SVP_HARD;
 }
 
+/* nmap: after a softmatch, only probes that know the service are tried. */
+static bool may_try(const struct ident *out, const struct svp_probe *p)
+{
+  return out->v != SVP_SOFT || svp_probe_has_service(p, out->rule->service);
+}
+
 /* What svpassive's passive step concludes for one flow, in the order of
  * src/ident.c's plan: the NULL probe when the server spoke first, the probes
  * of the client request's class (each with its fallback chain, the pair
@@ -112,7 +118,7 @@ static void identify(struct svp_matcher *m, const struct svp_ruleset *rs,
     out->cls = cls->name;
     for (size_t i = 0; i < SVP_CLASS_MAX_PROBES && cls->probes[i]; i++) {
       const struct svp_probe *p = svp_rules_find_probe(rs, l4, cls->probes[i]);
-      if (!p || svp_match_response(m, p, srv, slen, &mt) == SVP_NOMATCH)
+      if (!p || !may_try(out, p) || svp_match_response(m, p, srv, slen, &mt) == SVP_NOMATCH)
         continue;
       if (cls->answers && !cls->answers(cli, clen, srv, slen))
         continue;
@@ -120,12 +126,12 @@ static void identify(struct svp_matcher *m, const struct svp_ruleset *rs,
         return;
     }
   }
-  if (l4 == SVP_L4_TCP && clen && null &&
+  if (l4 == SVP_L4_TCP && clen && null && may_try(out, null) &&
       take(out, (svp_match_response(m, null, srv, slen, &mt), &mt)))
     return;
   for (size_t i = 0, np = svp_rules_n_probes(rs); i < np; i++) {
     const struct svp_probe *p = svp_rules_probe(rs, i);
-    if (p->l4 == l4 && svp_portset_has(&p->ports, sport) &&
+    if (p->l4 == l4 && svp_portset_has(&p->ports, sport) && may_try(out, p) &&
         take(out, (svp_match_probe_only(m, p, srv, slen, &mt), &mt)))
       return;
   }
@@ -178,29 +184,72 @@ static void unit_checks(struct svp_ruleset *rs, struct svp_matcher *m)
 
 /* ---- flows mode ---- */
 
-/* tshark dissector names that count as each service's own traffic; "-"
- * (nothing dissected) is accepted where tshark misses the protocol on a
- * non-standard port or has no dissector. */
-static const struct {
-  const char *service;
-  const char *protos; /* comma-separated */
-} own[] = {
-  {"opc-ua-tcp", "opcua,-"},
-  {"modbus", "mbtcp,modbus"},
-  {"iso-tsap", "tpkt,cotp,s7comm,s7comm-plus,ses,pres,mms"},
-  {"enip", "enip,cip"},
-  {"dnp3", "dnp3"},
-  {"iec-104", "iec60870_104"},
-  {"bacnet", "bvlc,bacnet,bacapp"},
-  {"mqtt", "mqtt"},
-  {"fins", "omron"},
-  {"niagara-fox", "-"},
-  {"prometheus", "http,-"},
-  {"http", "http,-"},
-  {"hadoop-ipc", "http,-"},
-  {"cassandra-native", "cql,-"},
-  {"mysql", "mysql,-"},
-};
+/* tshark dissector names that count as each service's own traffic, from
+ * tests/ot/own-protocols.tsv. */
+#define MAX_OWN 64
+static struct {
+  char service[64];
+  char protos[192]; /* comma-separated */
+} own[MAX_OWN];
+static size_t n_own;
+
+static void load_own(void)
+{
+  FILE *fp = fopen(tap_srcpath("tests/ot/own-protocols.tsv"), "r");
+  CHECK(fp != NULL);
+  if (!fp)
+    return;
+  char line[512];
+  while (fgets(line, sizeof line, fp) && n_own < MAX_OWN) {
+    char *tab = strchr(line, '\t');
+    if (line[0] == '#' || !tab)
+      continue;
+    *tab = '\0';
+    tab[1 + strcspn(tab + 1, "\r\n")] = '\0';
+    if (strlen(line) >= sizeof own[0].service || strlen(tab + 1) >= sizeof own[0].protos)
+      continue;
+    memcpy(own[n_own].service, line, strlen(line) + 1);
+    memcpy(own[n_own].protos, tab + 1, strlen(tab + 1) + 1);
+    n_own++;
+  }
+  fclose(fp);
+}
+
+/* The rule files this test answers for (tests/ot/rule-files.txt). */
+static char ot_files[1024];
+
+static void load_ot_files(void)
+{
+  FILE *fp = fopen(tap_srcpath("tests/ot/rule-files.txt"), "r");
+  CHECK(fp != NULL);
+  if (!fp)
+    return;
+  char line[128];
+  size_t used = 0;
+  while (fgets(line, sizeof line, fp)) {
+    line[strcspn(line, "\r\n")] = '\0';
+    size_t n = strlen(line);
+    if (line[0] == '#' || n == 0 || used + n + 2 > sizeof ot_files)
+      continue;
+    memcpy(ot_files + used, line, n);
+    used += n;
+    ot_files[used++] = ',';
+    ot_files[used] = '\0';
+  }
+  fclose(fp);
+}
+
+static bool list_has(const char *list, const char *item, size_t n);
+
+/* A line of one of those files. */
+static bool is_ot_rule(const struct svp_rule *r)
+{
+  if (!r || r->layer < 1)
+    return false;
+  const char *base = strrchr(r->file, '/');
+  base = base ? base + 1 : r->file;
+  return list_has(ot_files, base, strlen(base));
+}
 
 static bool list_has(const char *list, const char *item, size_t n)
 {
@@ -217,7 +266,7 @@ static bool list_has(const char *list, const char *item, size_t n)
 /* True if any of tshark's protocols of the flow belongs to the service. */
 static bool is_own(const char *service, const char *protos)
 {
-  for (size_t i = 0; i < SVP_ARRAY_LEN(own); i++) {
+  for (size_t i = 0; i < n_own; i++) {
     if (strcmp(own[i].service, service) != 0)
       continue;
     for (const char *s = protos; *s;) {
@@ -258,6 +307,8 @@ static int split_tabs(char *line, char **col, int max)
 static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
                        const char *flows_path, const char *expect_path)
 {
+  load_own();
+  load_ot_files();
   FILE *fp = fopen(flows_path, "r");
   CHECK(fp != NULL);
   if (!fp)
@@ -282,7 +333,7 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
     r->srv = strdup(col[2]);
     r->protos = strdup(col[7]);
     r->f = id.f;
-    r->project = id.rule && id.rule->layer >= 1;
+    r->project = is_ot_rule(id.rule);
     snprintf(r->service, sizeof r->service, "%s", id.rule ? id.rule->service : "");
     if (getenv("SVP_OT_VERBOSE"))
       tap_note("%s %s<-%s [%s] class=%s -> %s%s \"%s\" \"%s\" \"%s\"", r->cap, r->srv,
@@ -300,7 +351,7 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
             "no project rule fired outside its protocol (%zu flows)", nres);
 
   /* per service: flows its project rules identified / flows tshark labels */
-  for (size_t i = 0; i < SVP_ARRAY_LEN(own); i++) {
+  for (size_t i = 0; i < n_own; i++) {
     unsigned hit = 0, total = 0;
     if (strstr(own[i].protos, "http") || strstr(own[i].protos, "mysql"))
       continue; /* seed-post services: no OT label to count against */
