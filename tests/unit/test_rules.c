@@ -2,6 +2,7 @@
  * file:line, the rest still loaded), probe payload escapes, delimiters,
  * flags, templates, ports, Exclude, overlays and fallback chains. */
 #include "svp/rules.h"
+#include "svp/template.h"
 #include "tap.h"
 #include "test_rules_util.h"
 
@@ -489,6 +490,39 @@ static void test_system_file(void)
   const struct svp_rule *r = svp_rules_rule(rs, 0);
   CHECK_STR(r->file, SYSTEM_RULES);
   CHECK(r->line > 33);
+
+  /* every template of the file is well-formed for the expander: with all
+   * nine groups present, none is rejected ($P, $SUBST and $I included) */
+  static const char subj[] = "0123456789";
+  size_t ovec[20];
+  for (int i = 0; i < 10; i++) {
+    ovec[2 * i] = (size_t)i;
+    ovec[2 * i + 1] = (size_t)i + 1;
+  }
+  struct svp_groups g = {(const uint8_t *)subj, 10, ovec, 10};
+  unsigned n = 0, bad = 0;
+  for (size_t i = 0; i < svp_rules_n_rules(rs); i++) {
+    const struct svp_rule *ri = svp_rules_rule(rs, i);
+    char out[SVP_INFO_LEN];
+    bool cut;
+    for (int f = 0; f < SVP_F_COUNT; f++) {
+      if (!ri->tmpl[f])
+        continue;
+      n++;
+      if (svp_tmpl_expand(ri->tmpl[f], &g, false, out, sizeof out, &cut) != SVP_OK) {
+        bad++;
+        tap_note("line %u: template %s rejected", ri->line, ri->tmpl[f]);
+      }
+    }
+    for (size_t k = 0; k < ri->n_cpe; k++, n++)
+      if (svp_tmpl_expand(ri->cpe[k], &g, true, out, sizeof out, &cut) != SVP_OK) {
+        bad++;
+        tap_note("line %u: cpe template %s rejected", ri->line, ri->cpe[k]);
+      }
+  }
+  tap_note("system file: %u templates expanded", n);
+  CHECK(n > 30000);
+  CHECK_INT(bad, 0);
   svp_rules_free(rs);
 }
 
