@@ -139,6 +139,22 @@ static bool is_dns_tcp(const uint8_t *p, size_t len, uint16_t sport)
   return !c.bad && mlen >= 12 && mlen <= len - 2 + 512 && dns_query_at(c);
 }
 
+/* A DNS response echoes the query's id and sets QR. */
+static bool dns_reply_to(const uint8_t *q, size_t qlen, const uint8_t *r, size_t rlen)
+{
+  return qlen >= 4 && rlen >= 4 && q[0] == r[0] && q[1] == r[1] && (r[2] & 0x80);
+}
+
+static bool dns_answers_tcp(const uint8_t *req, size_t rlen, const uint8_t *resp, size_t len)
+{
+  return rlen > 2 && len > 2 && dns_reply_to(req + 2, rlen - 2, resp + 2, len - 2);
+}
+
+static bool dns_answers_udp(const uint8_t *req, size_t rlen, const uint8_t *resp, size_t len)
+{
+  return dns_reply_to(req, rlen, resp, len);
+}
+
 static bool is_dns_udp(const uint8_t *p, size_t len, uint16_t sport)
 {
   return len >= 12 && (sport == 53 || sport == 5353 || sport == 5355) &&
@@ -273,6 +289,23 @@ static bool is_memcache_text(const uint8_t *p, size_t len, uint16_t sport)
   return false;
 }
 
+/* PostgreSQL v3 startup message, SSLRequest, GSSENCRequest or CancelRequest:
+ * a big-endian length equal to the message, then the protocol code. */
+static bool is_pgsql_startup(const uint8_t *p, size_t len, uint16_t sport)
+{
+  (void)sport;
+  struct svp_cur c = svp_cur_make(p, len);
+  uint32_t mlen = svp_cur_be32(&c);
+  uint32_t code = svp_cur_be32(&c);
+  if (c.bad || mlen < 8 || mlen > 10000)
+    return false;
+  if (code == 80877103 || code == 80877104)
+    return mlen == 8;
+  if (code == 80877102)
+    return mlen == 16;
+  return code == 196608 && p[len < mlen ? len - 1 : mlen - 1] == 0;
+}
+
 static bool is_ajp(const uint8_t *p, size_t len, uint16_t sport)
 {
   (void)sport;
@@ -359,7 +392,7 @@ const struct svp_reqclass svp_reqclass_general[] = {
   {.name = "rpc-call", .l4 = SVP_L4_TCP, .test = is_rpc_tcp,
    .probes = {"RPCCheck"}},
   {.name = "dns-query", .l4 = SVP_L4_TCP, .test = is_dns_tcp,
-   .probes = {"DNSVersionBindReqTCP", "DNSStatusRequestTCP"}},
+   .probes = {"DNSVersionBindReqTCP", "DNSStatusRequestTCP"}, .answers = dns_answers_tcp},
   {.name = "smb-negotiate", .l4 = SVP_L4_TCP, .test = is_smb,
    .probes = {"SMBProgNeg"}},
   {.name = "rdp-connect", .l4 = SVP_L4_TCP, .test = is_rdp,
@@ -384,10 +417,12 @@ const struct svp_reqclass svp_reqclass_general[] = {
    .probes = {"redis-server"}},
   {.name = "memcache-text", .l4 = SVP_L4_TCP, .test = is_memcache_text,
    .probes = {"Memcache"}},
+  {.name = "pgsql-startup", .l4 = SVP_L4_TCP, .test = is_pgsql_startup,
+   .probes = {"PostgreSQLStartup"}},
   {.name = "ajp", .l4 = SVP_L4_TCP, .test = is_ajp,
    .probes = {"ajp"}},
   {.name = "dns-query", .l4 = SVP_L4_UDP, .test = is_dns_udp,
-   .probes = {"DNSVersionBindReq", "DNSStatusRequest", "DNS-SD"}},
+   .probes = {"DNSVersionBindReq", "DNSStatusRequest", "DNS-SD"}, .answers = dns_answers_udp},
   {.name = "snmp-v1v2", .l4 = SVP_L4_UDP, .test = is_snmp_v12,
    .probes = {"SNMPv1public", "SNMPv3GetRequest"}},
   {.name = "snmp-v3", .l4 = SVP_L4_UDP, .test = is_snmp_v3,

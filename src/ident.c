@@ -27,6 +27,8 @@ struct fstate {
   const struct svp_probe *fp_probe;  /* probe the server's bytes answered */
   const struct svp_reqclass *cls;    /* class of the client's request */
   uint32_t tried_len;                /* server bytes at the last evaluation */
+  uint32_t banner_len;               /* server bytes before the client's first byte */
+  bool client_spoke;                 /* banner_len is fixed */
   bool final_done;                   /* final steps ran at tried_len */
   bool server_first;
   bool added;                        /* handed to the endpoint table */
@@ -37,6 +39,7 @@ struct step {
   enum svp_method method;
   bool chain;                        /* fallbacks + NULL too */
   bool from_class;                   /* subject to cls->answers() */
+  bool banner_only;                  /* run on the banner, not the whole stream */
 };
 
 struct plan {
@@ -69,7 +72,7 @@ static void plan_add(struct plan *pl, const struct svp_probe *p, enum svp_method
 {
   if (!p || pl->n == MAX_STEPS || plan_has(pl, p))
     return;
-  pl->s[pl->n++] = (struct step){p, m, chain, from_class};
+  pl->s[pl->n++] = (struct step){p, m, chain, from_class, false};
 }
 
 static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
@@ -108,13 +111,23 @@ static void add_similar(struct plan *pl, const struct svp_ruleset *rs, enum svp_
     plan_add(pl, best[k], SVP_M_REQRESP, true, false);
 }
 
+/* The steps for this flow (see ident.h). NULL-probe lines describe what a
+ * server says unprompted, so for a server-first flow they see only the
+ * banner: nmap's NULL probe never reads past it either. For a client-first
+ * flow they are reached only through a probe's chain (and then must name a
+ * service that probe knows) or, when no probe resembles the request, as a
+ * last resort. */
 static void build_plan(struct svp_ident *id, const struct svp_flow *f,
                        struct fstate *fs, bool final, struct plan *pl)
 {
   const struct svp_dir *c2s = &f->dir[SVP_C2S];
+  bool tcp = f->l4 == SVP_L4_TCP;
   pl->n = 0;
-  if (f->l4 == SVP_L4_TCP && fs->server_first)
+  if (tcp && fs->server_first) {
     plan_add(pl, id->null_probe, SVP_M_BANNER, false, false);
+    if (pl->n)
+      pl->s[pl->n - 1].banner_only = true;
+  }
   if (c2s->len && c2s->data) {
     if (fs->cls) {
       for (unsigned k = 0; k < SVP_CLASS_MAX_PROBES && fs->cls->probes[k]; k++)
@@ -122,11 +135,10 @@ static void build_plan(struct svp_ident *id, const struct svp_flow *f,
                  SVP_M_REQRESP, true, true);
     } else {
       add_similar(pl, id->rs, f->l4, c2s->data, c2s->len);
+      if (tcp && !fs->server_first)
+        plan_add(pl, id->null_probe, SVP_M_REQRESP, false, false);
     }
   }
-  if (f->l4 == SVP_L4_TCP)
-    plan_add(pl, id->null_probe, fs->server_first ? SVP_M_BANNER : SVP_M_REQRESP,
-             false, false);
   if (!final)
     return;
   for (size_t i = 0, np = svp_rules_n_probes(id->rs); i < np; i++) {
@@ -136,8 +148,28 @@ static void build_plan(struct svp_ident *id, const struct svp_flow *f,
   }
 }
 
+/* A line found in a probe's fallback chain (a fallback probe or NULL) only
+ * counts if the probe asked for knows that service (nmap's
+ * serviceIsPossible): a Redis request answered "+OK" is not popa3d. */
+static bool chain_compatible(const struct svp_ident *id, const struct svp_match *mt,
+                             const struct step *st, const struct fstate *fs)
+{
+  if (!st->chain || mt->matched_in == st->probe)
+    return true;
+  const char *svc = mt->rule->service;
+  if (svp_probe_has_service(st->probe, svc))
+    return true;
+  if (st->from_class)
+    for (unsigned k = 0; k < SVP_CLASS_MAX_PROBES && fs->cls->probes[k]; k++) {
+      const struct svp_probe *p = svp_rules_find_probe(id->rs, st->probe->l4, fs->cls->probes[k]);
+      if (p && svp_probe_has_service(p, svc))
+        return true;
+    }
+  return false;
+}
+
 static void fill_result(struct svp_result *r, const struct svp_match *mt,
-                        const struct step *st, const struct svp_flow *f)
+                        const struct step *st, const struct svp_flow *f, uint32_t len)
 {
   const struct svp_dir *s2c = &f->dir[SVP_S2C];
   memset(r, 0, sizeof *r);
@@ -154,7 +186,7 @@ static void fill_result(struct svp_result *r, const struct svp_match *mt,
   r->ev.client = f->cli;
   r->ev.client_port = f->cport;
   r->ev.midstream = (f->flags & SVP_FF_MIDSTREAM) != 0;
-  r->ev.resp_len = s2c->len;
+  r->ev.resp_len = len;
 }
 
 static void nomatch_result(struct svp_result *r, const struct svp_flow *f)
@@ -191,23 +223,30 @@ static enum svp_verdict run_plan(struct svp_ident *id, const struct svp_flow *f,
     const struct step *st = &pl->s[i];
     if (soft_service && !svp_probe_has_service(st->probe, soft_service))
       continue; /* nmap: after a softmatch only probes that know the service */
+    uint32_t len = st->banner_only ? fs->banner_len : s2c->len;
+    if (len == 0)
+      continue;
     enum svp_verdict v =
-        st->chain ? svp_match_response(id->m, st->probe, s2c->data, s2c->len, &mt)
-                  : svp_match_probe_only(id->m, st->probe, s2c->data, s2c->len, &mt);
+        st->chain ? svp_match_response(id->m, st->probe, s2c->data, len, &mt)
+                  : svp_match_probe_only(id->m, st->probe, s2c->data, len, &mt);
     if (v == SVP_NOMATCH)
       continue;
+    if (!chain_compatible(id, &mt, st, fs)) {
+      id->st.chain_rejected++;
+      continue;
+    }
     if (st->from_class && fs->cls->answers &&
         !fs->cls->answers(c2s->data, c2s->len, s2c->data, s2c->len)) {
       id->st.answers_rejected++;
       continue;
     }
     if (v == SVP_HARD) {
-      fill_result(out, &mt, st, f);
+      fill_result(out, &mt, st, f, len);
       fs->fp_probe = st->probe;
       return SVP_HARD;
     }
     if (!have_soft) {
-      fill_result(out, &mt, st, f);
+      fill_result(out, &mt, st, f, len);
       fs->fp_probe = st->probe;
       have_soft = true;
       soft_service = mt.rule->service;
@@ -216,7 +255,7 @@ static enum svp_verdict run_plan(struct svp_ident *id, const struct svp_flow *f,
   if (final && id->o.wide && !have_soft) {
     enum svp_verdict v = svp_match_sweep(id->m, f->l4, s2c->data, s2c->len, &mt);
     if (v != SVP_NOMATCH) {
-      fill_result(out, &mt, NULL, f);
+      fill_result(out, &mt, NULL, f, s2c->len);
       return v;
     }
   }
@@ -283,6 +322,8 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
       return true;
     }
   }
+  if (!fs->client_spoke)
+    fs->banner_len = s2c->len;
   if (!fs->cls && c2s->len && c2s->data)
     fs->cls = svp_classify(f->l4, c2s->data, c2s->len, f->sport);
   fs->tried_len = s2c->len;
@@ -315,8 +356,13 @@ static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
     return false; /* out of memory: the flow is still judged at its end */
   if (fs->added)
     return true;
-  if (dir != SVP_S2C && f->l4 == SVP_L4_TCP)
+  if (dir != SVP_S2C && f->l4 == SVP_L4_TCP) {
+    if (!fs->client_spoke && f->dir[SVP_C2S].len) {
+      fs->client_spoke = true; /* what the server sent so far is its banner */
+      fs->banner_len = f->dir[SVP_S2C].len;
+    }
     return false; /* client bytes only choose the probe */
+  }
   if (!evaluate(id, f, fs, false))
     return false;
   hand_over(id, f, fs);

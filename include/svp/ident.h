@@ -50,6 +50,7 @@ struct svp_ident_stats {
   uint64_t verdict[3];            /* flows by final verdict (NOMATCH, SOFT, HARD) */
   uint64_t method[SVP_M_COUNT];   /* flows with a match, by method */
   uint64_t answers_rejected;      /* matches refused by a class's answers() */
+  uint64_t chain_rejected;        /* fallback/NULL lines naming a service the probe lacks */
   double match_seconds;           /* time spent matching */
 };
 

@@ -59,8 +59,9 @@ static const struct tcase cases[] = {
    "bc1f0100000100000000000003777777076578616d706c6503636f6d00001c0001", "dns-query",
    "DNSVersionBindReq"},
   /* requests no general class claims */
-  {"ndpi/pgsql.pcap#7 (PostgreSQL startup)", SVP_L4_TCP, 5432,
-   "000000260003000075736572006f727978006461746162617365006d61696c73746f72650000", NULL, NULL},
+  {"ndpi/pgsql.pcap#7", SVP_L4_TCP, 5432,
+   "000000260003000075736572006f727978006461746162617365006d61696c73746f72650000",
+   "pgsql-startup", "PostgreSQLStartup"},
   {"ndpi/ssh.pcap (client identification)", SVP_L4_TCP, 22,
    "5353482d322e302d4f70656e5353485f352e330d0a", NULL, NULL},
   {"ndpi/kafka.pcapng#1", SVP_L4_TCP, 9092, "000000150012000000000081000772646b61666b6100000000",
