@@ -44,9 +44,14 @@ struct svp_groups {
 };
 
 /* Expand one template text into out (NUL-terminated, at most outsz-1
- * bytes). cpe selects the CPE transformation of substituted text. Sets
- * *truncated if the value was cut. Returns SVP_OK, or SVP_ERR_PARSE for a
- * bad $helper() call (out is then "", as nmap empties the field). */
+ * bytes). cpe selects the CPE transformation of substituted text. Each
+ * substituted value ends at its first NUL byte; trailing spaces and commas
+ * are stripped. Sets *truncated if the value was cut. Returns SVP_OK;
+ * SVP_ERR_PARSE for a malformed or unknown $helper() call; SVP_ERR_ARG for
+ * a group the match did not report (n outside 1..9 or >= g->n_pairs), an
+ * empty $SUBST find string or a bad $I argument. On an error out is "", as
+ * nmap empties the field. A group that did not take part (SVP_UNSET) but
+ * is below n_pairs is empty text. */
 int svp_tmpl_expand(const char *tmpl, const struct svp_groups *g, bool cpe,
                     char *out, size_t outsz, bool *truncated);
 
