@@ -2,6 +2,7 @@
 """jsoncheck.py: check svpassive JSON Lines (-oJ) files.
 
     jsoncheck.py FILE.jsonl [NMAP.xml]
+    jsoncheck.py FILE.jsonl[=NMAP.xml] ...     (several files in one run)
 
 Every line must parse as JSON (UTF-8) and have exactly the documented keys in
 the documented order (docs/OUTPUT.md). With NMAP.xml (an nmap -sV -oX file
@@ -70,12 +71,19 @@ def check_against(path, recs, xml):
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    bad, recs = check_lines(argv[1])
-    if len(argv) == 3:
-        bad += check_against(argv[1], recs, argv[2])
+    if len(argv) == 3 and not argv[2].endswith(".jsonl") and "=" not in argv[1]:
+        pairs = [(argv[1], argv[2])]
+    else:
+        pairs = [tuple(a.split("=", 1)) if "=" in a else (a, None) for a in argv[1:]]
+    bad = 0
+    for path, xml in pairs:
+        b, recs = check_lines(path)
+        bad += b
+        if xml:
+            bad += check_against(path, recs, xml)
     return 1 if bad else 0
 
 

@@ -51,6 +51,7 @@ done
 [ "$nfix" -ge 4 ] || { echo "FAIL: only $nfix fixture documents" >&2; fail=1; }
 
 njson=0
+jargs=()
 for f in "$tmp"/*.jsonl; do
   name=$(basename "$f" .jsonl)
   njson=$((njson + 1))
@@ -58,12 +59,9 @@ for f in "$tmp"/*.jsonl; do
   fixture-*) ref="$src/tests/fixtures/responses/${name#fixture-}/nmap.xml" ;;
   *) ref="$src/tests/output/nmap-ref/$name.xml" ;;
   esac
-  if [ -e "$ref" ]; then
-    python3 "$src/tests/output/jsoncheck.py" "$f" "$ref" || fail=1
-  else
-    python3 "$src/tests/output/jsoncheck.py" "$f" || fail=1
-  fi
+  if [ -e "$ref" ]; then jargs+=("$f=$ref"); else jargs+=("$f"); fi
 done
+python3 "$src/tests/output/jsoncheck.py" "${jargs[@]}" || fail=1
 [ "$njson" -ge 9 ] || { echo "FAIL: only $njson JSONL files emitted" >&2; fail=1; }
 
 [ $fail -eq 0 ] && echo "ok: $n XML documents valid, ndiff clean on $nfix fixtures and 4 references, JSON lines parse"
