@@ -61,6 +61,10 @@ enum {
   SVP_FF_SNAPLEN = 1u << 9,     /* some payload was cut by the capture snaplen */
   SVP_FF_DECIDED = 1u << 10,    /* consumer decided; bytes no longer collected */
   SVP_FF_EOF = 1u << 11,        /* still open at the end of the input */
+  /* added by the capture layer */
+  SVP_FF_HANDOFF = 1u << 12,    /* started in libnids, finished in the lite reassembler */
+  SVP_FF_FULL = 1u << 13,       /* server bytes reached the limit: collection stopped */
+  SVP_FF_GAP = 1u << 14,        /* a hole was skipped in some direction (see svp_dir.gaps) */
 };
 
 /* First bytes of one direction, in stream order. */
@@ -73,6 +77,7 @@ struct svp_dir {
   uint64_t bytes;          /* payload bytes seen, kept or not */
   struct svp_pktref first; /* first payload packet of this direction */
   uint8_t ttl;             /* IP TTL / hop limit of the first packet */
+  uint32_t segs;           /* all packets of this direction, with or without payload */
 };
 
 enum svp_dir_id { SVP_C2S = 0, SVP_S2C = 1 };

@@ -1,0 +1,119 @@
+/* csum.c: the checksum policy (see csum.h). */
+#include "svp/csum.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SRC_SLOTS 4096     /* sources remembered per input (power of 2) */
+#define TRUST_GOOD 8       /* good packets before a source is trusted */
+#define TRUST_RATIO 16     /* ... with at most one bad per this many good */
+
+struct src_slot {
+  struct svp_addr a;
+  bool used;
+  uint32_t good, bad;
+};
+
+struct svp_csum_policy {
+  enum svp_csum_mode mode;
+  unsigned n_used;
+  struct src_slot slot[SRC_SLOTS];
+};
+
+int svp_csum_new(enum svp_csum_mode mode, struct svp_csum_policy **out)
+{
+  struct svp_csum_policy *cp = calloc(1, sizeof *cp);
+  if (!cp)
+    return SVP_ERR_NOMEM;
+  cp->mode = mode;
+  *out = cp;
+  return SVP_OK;
+}
+
+void svp_csum_reset(struct svp_csum_policy *cp)
+{
+  if (cp->n_used == 0)
+    return;
+  memset(cp->slot, 0, sizeof cp->slot);
+  cp->n_used = 0;
+}
+
+static uint32_t addr_hash(const struct svp_addr *a)
+{
+  uint32_t h = 2166136261u ^ a->family;
+  for (int i = 0; i < (a->family == 4 ? 4 : 16); i++)
+    h = (h ^ a->b[i]) * 16777619u;
+  return h;
+}
+
+/* The slot of source a, created if there is room; NULL when full. */
+static struct src_slot *src_slot(struct svp_csum_policy *cp, const struct svp_addr *a)
+{
+  uint32_t i = addr_hash(a) & (SRC_SLOTS - 1);
+  for (unsigned probe = 0; probe < 32; probe++, i = (i + 1) & (SRC_SLOTS - 1)) {
+    struct src_slot *s = &cp->slot[i];
+    if (!s->used) {
+      if (cp->n_used >= SRC_SLOTS / 2)
+        return NULL; /* keep probes short: remember at most half the slots */
+      s->used = true;
+      s->a = *a;
+      cp->n_used++;
+      return s;
+    }
+    if (svp_addr_cmp(&s->a, a) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+bool svp_csum_accept(struct svp_csum_policy *cp, const struct svp_pkt *p,
+                     enum svp_csum_count *verdict)
+{
+  if (cp->mode == SVP_CSUM_OFF) {
+    *verdict = SVP_CSC_NOT_CHECKED;
+    return true;
+  }
+  enum svp_csum_state st = svp_pkt_csum(p);
+  if (cp->mode == SVP_CSUM_ON) {
+    switch (st) {
+    case SVP_CS_GOOD: *verdict = SVP_CSC_GOOD; return true;
+    case SVP_CS_UNCHECKED: *verdict = SVP_CSC_UNCHECKED; return true;
+    default: *verdict = SVP_CSC_BAD_DROPPED; return false;
+    }
+  }
+  struct src_slot *s;
+  switch (st) {
+  case SVP_CS_GOOD:
+    if ((s = src_slot(cp, &p->src)) != NULL)
+      s->good++;
+    *verdict = SVP_CSC_GOOD;
+    return true;
+  case SVP_CS_UNCHECKED:
+    *verdict = SVP_CSC_UNCHECKED;
+    return true;
+  case SVP_CS_OFFLOAD:
+    *verdict = SVP_CSC_OFFLOAD;
+    return true;
+  default:
+    s = src_slot(cp, &p->src);
+    if (s) {
+      s->bad++;
+      if (s->good >= TRUST_GOOD && (uint64_t)s->bad * TRUST_RATIO <= s->good) {
+        *verdict = SVP_CSC_BAD_DROPPED;
+        return false;
+      }
+    }
+    *verdict = SVP_CSC_BAD_KEPT;
+    return true;
+  }
+}
+
+size_t svp_csum_mem(const struct svp_csum_policy *cp)
+{
+  return sizeof *cp;
+}
+
+void svp_csum_free(struct svp_csum_policy *cp)
+{
+  free(cp);
+}
