@@ -208,11 +208,12 @@ def callgrind_section(rundir):
         pk, fl, ep = int(svp["packets"]), int(svp["flows"]), int(svp["endpoints"] or 0)
         out.append("- svpassive start-up (rules loaded, empty capture): %s Ir" %
                    "{:,}".format(int(empty["ir"])))
-        out.append("- svpassive per packet: %.0f Ir; per flow: %.0f Ir%s" % (
-            work / pk, work / fl, "; per endpoint: %.0f Ir" % (work / ep) if ep else ""))
+        out.append("- svpassive after start-up, per packet: %.0f Ir; per flow: %.0f Ir "
+                   "(%d endpoints listed)" % (work / pk, work / fl, ep))
         if floor:
             out.append("- read floor per packet: %.0f Ir (svpassive/floor: %.1f×)" % (
                 int(floor["ir"]) / pk, work / max(1, int(floor["ir"]))))
+    out += matching_lines(rundir, svp, empty)
     top = os.path.join(rundir, "callgrind-top.txt")
     if os.path.exists(top):
         out.append("")
@@ -221,6 +222,38 @@ def callgrind_section(rundir):
         out.append("```")
         out += [l.rstrip("\n") for l in open(top, encoding="utf-8")][:25]
         out.append("```")
+    return out
+
+
+def matching_lines(rundir, svp, empty):
+    """Inclusive cost of the matching functions, per flow and per endpoint,
+    in instructions and in microseconds at this run's native speed."""
+    rows = read_tsv(os.path.join(rundir, "callgrind-match.tsv"))
+    if not svp or not empty or not rows:
+        return []
+    out = []
+    native = [r for r in rows if r[0] == "native_cpu_s" and len(r) == 3]
+    rate = None  # instructions per microsecond, natively
+    if native:
+        try:
+            dcpu = float(native[0][1]) - float(native[0][2])
+            if dcpu > 0:
+                rate = (int(svp["ir"]) - int(empty["ir"])) / (dcpu * 1e6)
+                out.append("- native CPU time of the same runs: %s s (slice), %s s (empty): "
+                           "%.0f instructions per µs" % (native[0][1], native[0][2], rate))
+        except ValueError:
+            pass
+    flows, eps = int(svp["flows"]), int(svp["endpoints"] or 0)
+    for r in rows:
+        if r[0] == "native_cpu_s" or len(r) != 2:
+            continue
+        ir = int(r[1])
+        per_flow = ir / flows
+        per_ep = ir / eps if eps else 0
+        us = lambda x: " (%.1f µs)" % (x / rate) if rate else ""
+        out.append("- `%s` (inclusive, matching): %s Ir in all; per flow %.0f Ir%s; "
+                   "per endpoint listed %.0f Ir%s" % (
+                       r[0], "{:,}".format(ir), per_flow, us(per_flow), per_ep, us(per_ep)))
     return out
 
 

@@ -303,6 +303,21 @@ mode_linearity() {
 
 callgrind_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
+# Functions whose inclusive cost is "matching" (probe choice, prefilter,
+# PCRE2, templates), as svpassive names them today; override with
+# SVP_BENCH_MATCH_FUNCS="file.c:function ...".
+MATCH_FUNCS=${SVP_BENCH_MATCH_FUNCS:-"ident.c:evaluate match.c:svp_match_response"}
+
+# cpu_median N CMD...: median user+sys seconds of N runs of CMD.
+cpu_median() {
+  local n=$1; shift
+  local i tf="$RUN/time.tmp"
+  for i in $(seq 1 "$n"); do
+    /usr/bin/time -f '%U %S' -o "$tf" "$@" >/dev/null 2>&1 || true
+    awk '{ print $1 + $2 }' "$tf" | tail -1
+  done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 mode_callgrind() {
   [ -n "$SVP_SKIP" ] && die "$SVP_SKIP"
   local slice="$WORK/cg-slice.pcap" empty="$WORK/cg-empty.pcap" cg="$RUN/cg"
@@ -329,8 +344,23 @@ mode_callgrind() {
     printf 'floor\t%s\t%s\t%s\t0\t%s\n' "$(basename "$slice")" "$packets" "$flows" \
       "$(callgrind_total "$cg.floor.out")"
   } >"$RUN/callgrind.tsv"
+  # Own cost per function, the binary's path cut off.
   callgrind_annotate --inclusive=no "$cg.svp.out" 2>/dev/null |
-    awk '/^-+$/ { n++; next } n >= 3 && NF' | head -25 >"$RUN/callgrind-top.txt"
+    awk '/^ *[0-9,]+ +\( *[0-9.]+%\) / && !/PROGRAM TOTALS/ { sub(/ \[[^]]*\]$/, ""); print }' |
+    head -25 >"$RUN/callgrind-top.txt" || true
+  # Inclusive cost of the matching functions.
+  local fn
+  callgrind_annotate --inclusive=yes "$cg.svp.out" >"$RUN/callgrind-incl.txt" 2>/dev/null || true
+  for fn in $MATCH_FUNCS; do
+    awk -v fn="$fn" 'index($0, "/" fn " ") || index($0, ":" fn " ") || $NF ~ ("/" fn "$") {
+        gsub(/,/, "", $1); print $1; exit }' "$RUN/callgrind-incl.txt" |
+      sed "s|^|$fn\t|" >>"$RUN/callgrind-match.tsv"
+  done
+  # Native CPU time of the same two runs: instructions per microsecond here.
+  log "timing the same runs natively (3 rounds each)"
+  printf 'native_cpu_s\t%s\t%s\n' \
+    "$(cpu_median 3 "$SVP" -r "$slice" -oJ "$RUN/native.jsonl")" \
+    "$(cpu_median 3 "$SVP" -r "$empty" -oJ "$RUN/native-empty.jsonl")" >>"$RUN/callgrind-match.tsv"
   [ $WRITE_README = 1 ] && python3 "$SRC/bench/report.py" callgrind "$RUN" "$README" >/dev/null
   python3 "$SRC/bench/report.py" callgrind "$RUN" "$RUN/report.md"
 }
