@@ -266,29 +266,32 @@ def linearity_section(rundir):
     out = machine_lines(info)
     out.append("")
     out.append("| scale | GB | packets | flows | floor wall s | svpassive wall s | × floor "
-               "| svpassive CPU s | µs per flow | peak RSS MB | wall vs 1× | flows vs 1× |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    base = None
+               "| svpassive CPU s | CPU µs per flow | marginal CPU µs per flow | peak RSS MB "
+               "| CPU × the first row | flows × the first row |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     lines = []
     for wl in wls:
         mine = [r for r in rows if r["workload"] == wl["workload"]]
         fl = medians([r for r in mine if r["tool"] == "floor"])
         sv = medians([r for r in mine if r["tool"] == "svpassive"])
-        if not sv:
-            continue
-        fw = fl[0] if fl else 0
+        if sv:
+            lines.append((wl, fl[0] if fl else 0, sv, int(wl["flows"])))
+    prev = None
+    for wl, fw, sv, flows in lines:
         sw, sc, rss = sv[0], sv[1], sv[2]
-        flows = int(wl["flows"])
-        lines.append((wl, fw, sw, sc, rss, flows))
-        if wl["workload"].endswith("-1"):
-            base = (sw, flows)
-    for wl, fw, sw, sc, rss, flows in lines:
-        vs = fmt_ratio(sw / base[0]) if base else "-"
-        fv = fmt_ratio(flows / base[1]) if base else "-"
-        out.append("| %s | %.2f | %s | %s | %s | %s | %s | %s | %.2f | %.0f | %s | %s |" % (
+        first = lines[0]
+        marginal = "-"
+        if prev and flows > prev[1]:
+            marginal = "%.2f" % (1e6 * (sc - prev[0]) / (flows - prev[1]))
+        out.append("| %s | %.2f | %s | %s | %s | %s | %s | %s | %.2f | %s | %.0f | %s | %s |" % (
             wl["workload"].split("-", 1)[1], int(wl["bytes"]) / 1e9,
             "{:,}".format(int(wl["packets"])), "{:,}".format(flows), fmt_s(fw), fmt_s(sw),
-            fmt_ratio(sw / fw) if fw else "-", fmt_s(sc), 1e6 * sw / flows, rss, vs, fv))
+            fmt_ratio(sw / fw) if fw else "-", fmt_s(sc), 1e6 * sc / flows, marginal, rss,
+            fmt_ratio(sc / first[2][1]), fmt_ratio(flows / first[3])))
+        prev = (sc, flows)
+    out.append("")
+    out.append("Marginal cost: the CPU time added from one row to the next, per added flow "
+               "(start-up, mostly compiling the rules, drops out).")
     return out
 
 
