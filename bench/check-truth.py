@@ -152,11 +152,13 @@ def main():
     for key in sorted(ends, key=lambda k: (tuple(int(x) for x in k[0].split(".")), k[1])):
         t = ends[key]
         truth_flows += t["flows"]
+        got = inv.get(key)
+        if got is not None:
+            got_flows += min(int(got.get("flows") or 0), t["flows"])
         if t["flows_srv"] == 0:
             continue
         expected += 1
         truth_srv += t["flows_srv"]
-        got = inv.get(key)
         cat, diff = verdict(t, got)
         counts[cat] += 1
         flow_counts[cat] += t["flows_srv"]
@@ -177,7 +179,6 @@ def main():
                 ep_text(key))
         if got is not None:
             n = int(got.get("flows") or 0)
-            got_flows += min(n, t["flows"])
             if n < t["flows_srv"]:
                 lists["flows_short"].append("%s: %d flows reported, %d carried server bytes"
                                             % (ep_text(key), n, t["flows_srv"]))
