@@ -316,6 +316,10 @@ void svp_nids_close(struct svp_nids *n)
     return;
   if (!n->broken) {
     n->closing = true; /* NIDS_EXITING callbacks for live streams are ignored */
+    /* Unregister first: libnids prepends callbacks and nids_exit frees only
+     * the head of its IP list and none of the TCP list. */
+    nids_unregister_ip(on_ip);
+    nids_unregister_tcp(on_tcp);
     n->in_call = true;
     if (setjmp(n->jb) == 0)
       nids_exit();
