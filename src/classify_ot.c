@@ -479,6 +479,79 @@ static bool fox_answers(const uint8_t *req, size_t rlen, const uint8_t *resp,
   return starts_with(resp, len, "fox a ", 6);
 }
 
+/* ---- Phoenix Contact PC WORX ---- */
+
+/* The PC WORX connect message: 0x01 0x01, message length, and the
+ * "IBETH" controller name inside it. */
+static bool is_pcworx(const uint8_t *p, size_t len, uint16_t sport)
+{
+  struct svp_cur c = svp_cur_make(p, len);
+  uint8_t a = svp_cur_u8(&c), b = svp_cur_u8(&c);
+  uint16_t mlen = svp_cur_be16(&c);
+  (void)sport;
+  return !c.bad && a == 0x01 && b == 0x01 && mlen >= 16 && mlen <= len &&
+         memmem(p, mlen, "IBETH", 5) != NULL;
+}
+
+static bool pcworx_answers(const uint8_t *req, size_t rlen, const uint8_t *resp,
+                           size_t len)
+{
+  (void)req;
+  (void)rlen;
+  return len >= 4 && resp[0] == 0x81 && resp[1] == 0x01;
+}
+
+/* ---- Beckhoff ADS over AMS/TCP ---- */
+
+struct ams {
+  const uint8_t *target, *source; /* NetID (6) + port (2) each */
+  uint16_t cmd, flags;
+  uint32_t invoke;
+};
+
+/* AMS/TCP header (reserved 0, length) and the 32-byte AMS header. */
+static bool ams_read(const uint8_t *p, size_t len, struct ams *a)
+{
+  struct svp_cur c = svp_cur_make(p, len);
+  uint16_t rsv = svp_cur_le16(&c);
+  uint32_t alen = svp_cur_le32(&c);
+  a->target = svp_cur_take(&c, 8);
+  a->source = svp_cur_take(&c, 8);
+  a->cmd = svp_cur_le16(&c);
+  a->flags = svp_cur_le16(&c);
+  svp_cur_skip(&c, 8); /* data length, error code */
+  a->invoke = svp_cur_le32(&c);
+  return !c.bad && rsv == 0 && alen >= 32 && alen <= (1u << 20) && a->cmd >= 1 &&
+         a->cmd <= 9;
+}
+
+static bool is_ams(const uint8_t *p, size_t len, uint16_t sport)
+{
+  struct ams a;
+  (void)sport;
+  return ams_read(p, len, &a) && (a.flags & 0x0005) == 0x0004; /* ADS request */
+}
+
+static bool ams_answers(const uint8_t *req, size_t rlen, const uint8_t *resp,
+                        size_t len)
+{
+  struct ams q, r;
+  if (!ams_read(resp, len, &r) || (r.flags & 0x0005) != 0x0005)
+    return false;
+  /* the answer's command and invoke id are those of one of the client's
+   * first requests (a client may send several before the first answer),
+   * and it is addressed back to that requester */
+  struct svp_cur c = svp_cur_make(req, rlen);
+  for (int i = 0; i < 8 && ams_read(svp_cur_rest(&c), svp_cur_left(&c), &q); i++) {
+    if (r.cmd == q.cmd && r.invoke == q.invoke && memcmp(r.target, q.source, 8) == 0)
+      return true;
+    svp_cur_skip(&c, 2);
+    if (!svp_cur_skip(&c, (size_t)svp_cur_le32(&c)))
+      break;
+  }
+  return false;
+}
+
 /* ---- BACnet/IP (BVLL) ---- */
 
 static bool bvll_read(const uint8_t *p, size_t len)
@@ -537,6 +610,10 @@ const struct svp_reqclass svp_reqclass_ot[] = {
    .probes = {"FINSControllerData"}, .answers = fins_udp_answers},
   {.name = "fox-hello", .l4 = SVP_L4_TCP, .test = is_fox,
    .probes = {"niagara-fox"}, .answers = fox_answers},
+  {.name = "pcworx-connect", .l4 = SVP_L4_TCP, .test = is_pcworx,
+   .probes = {"pcworx"}, .answers = pcworx_answers},
+  {.name = "ads-ams", .l4 = SVP_L4_TCP, .test = is_ams,
+   .probes = {"ADSReadDeviceInfo"}, .answers = ams_answers},
   {.name = "bacnet-bvll", .l4 = SVP_L4_UDP, .test = is_bacnet,
    .probes = {"BACnetDeviceInfo"}, .answers = bacnet_answers},
   {.name = NULL},

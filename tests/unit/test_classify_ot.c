@@ -135,6 +135,22 @@ static const struct tcase cases[] = {
   /* fox__fox_info.pcap */
   {"fox", SVP_L4_TCP, 1911, B("fox a 1 -1 fox hello\n{\nfox.version=s:1.0\nid=i:1\n"),
    "fox-hello", B("fox a 0 -1 fox hello\n{\nfox.version=s:1.0\n"), 1},
+  /* beckoff__beckoffiplinktc.pcapng: ADS Read State to the system service */
+  {"ads read state", SVP_L4_TCP, 48898,
+   B("\0\0 \0\0\0\x05\x0du`\x01\x01\x10'\xc0\xa8\x01" "c\x01\x01\x03\x80\x04\0\x04\0\0\0\0\0\0\0\0\0"
+     "\x05\0\0\0"),
+   "ads-ams",
+   B("\0\0(\0\0\0\xc0\xa8\x01" "c\x01\x01\x03\x80\x05\x0du`\x01\x01\x10'\x04\0\x05\0\x08\0\0\0\0\0"
+     "\0\0\x05\0\0\0\0\0\0\0\x05\0\x02\0"), 1},
+  {"ads other invoke id", SVP_L4_TCP, 48898,
+   B("\0\0 \0\0\0\x05\x0du`\x01\x01\x10'\xc0\xa8\x01" "c\x01\x01\x03\x80\x04\0\x04\0\0\0\0\0\0\0\0\0"
+     "\x05\0\0\0"),
+   "ads-ams",
+   B("\0\0(\0\0\0\xc0\xa8\x01" "c\x01\x01\x03\x80\x05\x0du`\x01\x01\x10'\x04\0\x05\0\x08\0\0\0\0\0"
+     "\0\0\x06\0\0\0\0\0\0\0\x05\0\x02\0"), 0},
+  /* ICS__pcworx__pcworx-info.pcap: nmap's pcworx-info connect / answer */
+  {"pcworx", SVP_L4_TCP, 1962, B("\x01\x01\0\x1a\0\0\0\0x\x80\0\x03\0\x0cIBETH01N0_M\0"),
+   "pcworx-connect", B("\x81\x01\0\x14\0\0\0\x01\0\0\0\0\0\x02\0\0\0L\0\0"), 1},
   /* IT requests stay with the general classes */
   {"http", SVP_L4_TCP, 80, B("GET / HTTP/1.0\r\n\r\n"), NULL, NULL, 0, -1},
   {"tls", SVP_L4_TCP, 443, B("\x16\x03\x01\0\x2f\x01\0\0\x2b\x03\x03"), NULL, NULL, 0, -1},
