@@ -1,5 +1,6 @@
 /* main.c: command line, signals, exit status.
  * The only file that calls exit() or owns process-wide state. */
+#include "svp/active.h"
 #include "svp/cmd.h"
 #include "svp/config.h"
 
@@ -71,15 +72,20 @@ static void usage(FILE *f)
 "                       progress line on stderr (default: when it is a terminal)\n"
 "  --flows              print one line per flow (capture layer view) and exit\n"
 "\n"
-"Active mode (off unless --active):\n"
-"  --active             probe endpoints that stayed unknown or softmatched\n"
+"Active mode (off unless --active; see ACTIVE MODE in svpassive(1)):\n"
+"  --active             after listening, probe the endpoints seen open that\n"
+"                       stayed unknown or only softmatched, with nmap's probes\n"
+"                       (NULL, port-listed, then by rarity); nothing else\n"
 "  --scope CIDR[,CIDR]  required with --active: only these addresses are probed\n"
-"  --dry-run            print the probes and bytes that would be sent; send nothing\n"
-"  --version-intensity N  0-9, default 4 (nmap: 7); see the man page\n"
+"                       (IPv4/IPv6 prefixes or addresses; host bits must be 0)\n"
+"  --dry-run            print each endpoint's probes and their bytes, in the\n"
+"                       order they would go out, and send nothing\n"
+"  --version-intensity N  0-9, default 2 (nmap's --version-light; nmap -sV: 7)\n"
 "  --allports           ignore the rule files' Exclude directive\n"
 "  --max-rate N         probes per second, overall (default 10)\n"
 "  --host-rate N        probes per second per host (default 2)\n"
-"  --max-parallel N     concurrent connections (default 8)\n"
+"  --max-parallel N     connections at once, never more than one per host\n"
+"                       (default 8)\n"
 "  --max-probes N       probes per endpoint (default 20)\n"
 "  --probe-delay SEC    live: unknown this long before probing (default 60)\n"
 "\n"
@@ -104,7 +110,7 @@ void svp_config_defaults(struct svp_config *cfg)
   cfg->cli_bytes = 2048;
   cfg->datadir = "/usr/share/nmap";
   cfg->progress = -1;
-  cfg->intensity = 4;
+  cfg->intensity = 2; /* nmap's --version-light: see ACTIVE MODE in svpassive(1) */
   cfg->max_rate = 10;
   cfg->host_rate = 2;
   cfg->max_parallel = 8;
@@ -371,6 +377,15 @@ static int parse_args(struct svp_config *cfg, int argc, char **argv)
     fprintf(stderr, "svpassive: --active needs --scope CIDR[,CIDR...]: "
                     "the addresses it may send probes to\n");
     return SVP_EXIT_USAGE;
+  }
+  if (cfg->active) {
+    struct svp_scope *sc;
+    char err[256];
+    if (svp_scope_parse(cfg->scope, &sc, err, sizeof err) != SVP_OK) {
+      fprintf(stderr, "svpassive: --scope: %s\n", err);
+      return SVP_EXIT_USAGE;
+    }
+    svp_scope_free(sc);
   }
   if ((cfg->dry_run || cfg->scope) && !cfg->active) {
     fprintf(stderr, "svpassive: --dry-run and --scope only make sense with --active\n");
