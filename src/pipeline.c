@@ -28,6 +28,9 @@ struct svp_pipeline {
   uint64_t bytes_total;
   uint64_t bytes_done;      /* bytes of inputs already finished */
   const volatile int *stop;
+  svp_tick_fn tick;         /* live: svp_pipeline_on_tick */
+  void *tick_ud;
+  uint64_t next_tick_ns;
   bool finished;
   /* per input being read */
   struct svp_capture *cap;
@@ -111,6 +114,27 @@ void svp_pipeline_on_progress(struct svp_pipeline *pl, svp_progress_fn fn, void 
 void svp_pipeline_set_stop(struct svp_pipeline *pl, const volatile int *flag)
 {
   pl->stop = flag;
+}
+
+void svp_pipeline_on_tick(struct svp_pipeline *pl, svp_tick_fn fn, void *ud)
+{
+  pl->tick = fn;
+  pl->tick_ud = ud;
+}
+
+/* Live: call the tick when it is due; returns the capture's poll timeout. */
+static int run_tick(struct svp_pipeline *pl)
+{
+  if (!pl->tick)
+    return LIVE_POLL_MS;
+  uint64_t t = now_ns();
+  if (t >= pl->next_tick_ns) {
+    unsigned ms = pl->tick(pl->tick_ud);
+    t = now_ns();
+    pl->next_tick_ns = t + (uint64_t)ms * 1000000u;
+  }
+  uint64_t left_ms = (pl->next_tick_ns - t + 999999u) / 1000000u;
+  return left_ms < LIVE_POLL_MS ? (int)left_ms : LIVE_POLL_MS;
 }
 
 static bool stop_now(const struct svp_pipeline *pl)
@@ -202,7 +226,7 @@ static int read_source(struct svp_pipeline *pl, uint32_t idx, bool live)
       pl->st.stopped = true;
       return SVP_OK;
     }
-    int r = svp_capture_next(pl->cap, &f, LIVE_POLL_MS);
+    int r = svp_capture_next(pl->cap, &f, live ? run_tick(pl) : LIVE_POLL_MS);
     if (r == SVP_CAP_EOF)
       return SVP_OK;
     if (r < 0)

@@ -84,6 +84,14 @@ int svp_pipeline_new(const struct svp_config *cfg, const struct svp_flow_sink *s
 void svp_pipeline_on_progress(struct svp_pipeline *pl, svp_progress_fn fn, void *ud,
                               unsigned interval_ms);
 
+/* Live runs only: fn is called between frames whenever the wait it asked
+ * for has passed, and when the capture has been idle that long; it returns
+ * the ms it wants until its next call (the capture's poll timeout is cut to
+ * that, at most 200 ms). For work that must go on while sniffing continues
+ * (active mode's probes). Offline runs never call it. */
+typedef unsigned (*svp_tick_fn)(void *ud);
+void svp_pipeline_on_tick(struct svp_pipeline *pl, svp_tick_fn fn, void *ud);
+
 /* A flag checked between frames (and at least every 200 ms when live);
  * when it becomes non-zero the run stops cleanly. */
 void svp_pipeline_set_stop(struct svp_pipeline *pl, const volatile int *flag);
