@@ -82,8 +82,9 @@ while read -r name srv port client; do
     lab_capture_stop
     mv "$pcap.tmp" "$pcap"
     pkg=$("srv_${srv}_pkgs")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name.pcap" "$pkg" "$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)" \
-      "$srv" "$client" >>"$OUT/SOURCES.tsv.new"
+    if lab_has "$srv" version; then ver=$("srv_${srv}_version"); else
+      ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null); fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name.pcap" "$pkg" "$ver" "$srv" "$client" >>"$OUT/SOURCES.tsv.new"
   else
     lab_capture_stop
     rm -f "$pcap.tmp"

@@ -1,7 +1,11 @@
 # OPC UA (npm node-opcua), opc.tcp on the non-standard port 53530 (the seed
 # post's case); client: node-opcua's own client (GetEndpoints, session, Read
 # of ServerStatus in SecurityMode None). Node scripts live in tests/ot/.
-srv_opcua_pkgs() { echo nodejs; }
+srv_opcua_pkgs() { echo node-opcua-server; }
+# npm, not dpkg: the version of the installed node-opcua-server package
+srv_opcua_version() {
+  node -p "require('$(srv_opcua_dir)/node_modules/node-opcua-server/package.json').version"
+}
 srv_opcua_port() { echo 53530; }
 srv_opcua_dir() { echo "${SVP_OT_NODE_DIR:-$LAB_DIR/work/node-opcua}"; }
 srv_opcua_install() {
