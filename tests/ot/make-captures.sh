@@ -65,6 +65,7 @@ node_exporter    prometheus_node      9100  srv_prometheus_node_client
 blackbox_exporter prometheus_blackbox 9115  srv_prometheus_blackbox_client
 pike_http        pike_http            8080  srv_pike_http_client
 mariadb_proxy    mariadb_proxy        3306  srv_mariadb_proxy_client
+bacnet_node      bacnet_node          47808 srv_bacnet_node_client
 "
 
 want=" $* "
