@@ -11,6 +11,7 @@
 #   lab_npm_install DIR PKG...       npm install into DIR (idempotent)
 #   lab_bg NAME CMD...               start CMD in the background (inside $LAB_NS
 #                                    when set), log to $LAB_WORK/log/NAME.log
+#   lab_bg_client NAME CMD...        the same, never inside $LAB_NS (clients)
 #   lab_pid NAME                     PID recorded for NAME
 #   lab_stop NAME / lab_stop_all     stop recorded processes (TERM, wait, KILL)
 #   lab_wait_port ADDR PORT [T]      wait until a TCP port accepts (inside $LAB_NS)
@@ -170,6 +171,15 @@ lab_bg() {
   echo "$pid ${st:-0} $name" >>"$LAB_WORK/pids"
 }
 
+# lab_bg_client NAME CMD...: as lab_bg, but always in this namespace (clients
+# must cross the veth to be captured).
+lab_bg_client() {
+  local save_ns=$LAB_NS
+  LAB_NS=""
+  lab_bg "$@"
+  LAB_NS=$save_ns
+}
+
 lab_pid() {
   awk -v n="$1" '$3 == n { p = $1 } END { if (p) print p }' "$LAB_WORK/pids"
 }
@@ -229,16 +239,18 @@ lab_stop_all() {
 
 # lab_wait_port ADDR PORT [TIMEOUT]: TCP connect succeeds (from inside $LAB_NS).
 lab_wait_port() {
-  local addr=$1 port=$2 t=${3:-30} i
-  for i in $(seq 1 $((t * 10))); do
-    if lab_ns_exec "$LAB_PY" - "$addr" "$port" <<'EOF' 2>/dev/null
-import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)
-s.close()
+  local addr=$1 port=$2 t=${3:-30}
+  lab_ns_exec "$LAB_PY" - "$addr" "$port" "$t" <<'EOF' && return 0
+import socket, sys, time
+addr, port, deadline = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
+while time.time() < deadline:
+    try:
+        socket.create_connection((addr, port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
 EOF
-    then return 0; fi
-    sleep 0.1
-  done
   lab_log "nothing accepts on $addr port $port after ${t}s"
   return 1
 }

@@ -105,7 +105,7 @@ for s in "${LAB_STARTED[@]}"; do
 done
 scan=(-sS)
 [ ${#uports[@]} -gt 0 ] && scan+=(-sU)
-ports=$(IFS=,; echo "${tports[*]} ${uports[*]}" | tr ' ' ',' | sed 's/^,//; s/,$//')
+ports=$(printf '%s\n' "${tports[@]}" "${uports[@]}" | awk 'NF && !seen[$0]++' | paste -sd,)
 nmap_cmd=(nmap $nmap_family "${scan[@]}" -sV -Pn -n -p "$ports" "${targets[@]}")
 lab_log "reference: ${nmap_cmd[*]}"
 "${nmap_cmd[@]}" -oX "$outdir/nmap.xml" -oN "$outdir/nmap.txt" >/dev/null 2>"$LAB_WORK/log/nmap.err" ||
@@ -129,6 +129,10 @@ lab_log "reference: ${nmap_cmd[*]}"
   echo "servers started: ${LAB_STARTED[*]}"
   echo "servers not started: ${LAB_FAILED[*]:-none}"
 } >"$outdir/README"
+
+# Server and client logs beside the results (small; the work dir goes away).
+mkdir -p "$outdir/logs"
+cp "$LAB_WORK"/log/*.log "$outdir/logs/" 2>/dev/null
 
 nfail=0
 for s in "${LAB_STARTED[@]}"; do [ "${status[$s]:-}" = ok ] || nfail=$((nfail + 1)); done

@@ -13,7 +13,8 @@ port-table guesses and unknowns are never counted as false.
 
 A disagreement is accepted only when EXPECTED_TSV explains it:
     mode<TAB>server<TAB>svpassive<TAB>cause
-mode is normal, midstream, ipv6 or *; server a name from servers.tsv;
+mode is normal, midstream, ipv6 or * (a line for the mode itself beats a
+* line); server a name from servers.tsv;
 svpassive the result svpassive is known to give, as service|product|version
 (empty fields allowed, "unknown" for no result), or * for any.  Lines
 starting with # are comments.
@@ -78,8 +79,10 @@ def load_expected(path, mode):
             parts = line.split("\t")
             if len(parts) != 4:
                 raise SystemExit("%s:%d: expected 4 tab-separated fields" % (path, n))
-            if parts[0] in (mode, "*"):
-                out[parts[1]] = (parts[2], parts[3], "%s:%d" % (path, n))
+            # A line for this very mode beats a "*" line for the same server.
+            if parts[0] == mode or (parts[0] == "*" and
+                                    out.get(parts[1], ("", "", "", "*"))[3] == "*"):
+                out[parts[1]] = (parts[2], parts[3], "%s:%d" % (path, n), parts[0])
     return out
 
 
@@ -113,7 +116,8 @@ def main(argv):
             return e
         return None
 
-    print("%-20s %-14s %-60s %-60s %s" % ("server", "endpoint", "nmap", "svpassive", "verdict"))
+    print("%-20s %-14s %-55s %-55s %-24s %s" % ("server", "endpoint", "nmap", "svpassive",
+                                                "svpassive match/method", "verdict"))
     for key in sorted(nmap, key=lambda k: (k[1], k[2])):
         rec = nmap[key]
         if not identified_by_nmap(rec):
@@ -133,7 +137,9 @@ def main(argv):
             else:
                 verdict = "DISAGREE (unexplained)"
                 problems.append("%s %s: nmap %s, svpassive %s" % (server, ep, want, got))
-        print("%-20s %-14s %-60s %-60s %s" % (server, ep, want[:60], got[:60], verdict))
+        j = svpj.get(key, {})
+        how = "%s/%s" % (j.get("match", "-"), j.get("method", "-"))
+        print("%-20s %-14s %-55s %-55s %-24s %s" % (server, ep, want[:55], got[:55], how, verdict))
 
     # No false identification: every hard svpassive result must agree.
     false_ids = 0
@@ -159,7 +165,8 @@ def main(argv):
         problems.append("false identification? %s %s/%d: svpassive %s (hard), nmap %s"
                         % (server, key[1], key[2], got, triple(ref) if ref else "not scanned"))
 
-    for server in sorted(set(expected) - used):
+    for server in sorted(s for s in set(expected) - used
+                         if expected[s][3] == mode or s in servers.values()):
         print("note: expectation for %s (%s) not needed in this run" % (server, expected[server][2]))
     print("agreement (%s): %d of %d endpoints nmap identified (service, product, version equal)"
           % (mode, agree, total))

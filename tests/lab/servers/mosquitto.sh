@@ -26,7 +26,7 @@ srv_mosquitto_client() {
 # line, one connection) both stay connected; later publications travel on
 # their old connections.
 srv_mosquitto_session_open() {
-  lab_bg mosquitto-sub mosquitto_sub -h "$1" -p "$2" -t 'lab/#' -k 30 -v
+  lab_bg_client mosquitto-sub mosquitto_sub -h "$1" -p "$2" -t 'lab/#' -k 30 -v
   lab_session_open mosquitto-pub mosquitto_pub -h "$1" -p "$2" -t lab/temp -k 30 -l
 }
 srv_mosquitto_session_more() { lab_session_send mosquitto-pub "22.0"; }
