@@ -79,13 +79,45 @@ static bool mbap_read(const uint8_t *p, size_t len, struct mbap *m)
   return !c.bad && proto == 0 && m->length >= 2 && m->length <= 254;
 }
 
+/* Is length (the MBAP length: unit id + PDU) possible for a request with
+ * this function code? Public codes have fixed or minimum lengths; the
+ * user-defined ranges (65-72, 100-110) and the vendor codes seen on real
+ * networks (90 Schneider UMAS, 125/126 Modicon programming) take any;
+ * unassigned codes are not requests. */
+static bool modbus_request_length(uint8_t fc, uint16_t length)
+{
+  switch (fc) {
+  case 0:  /* not a function; sent by scanners, short */
+    return length <= 6;
+  case 1: case 2: case 3: case 4: case 5: case 6:
+    return length == 6;
+  case 7: case 11: case 12: case 17:
+    return length == 2;
+  case 15: case 16:
+    return length >= 8;
+  case 20: case 21:
+    return length >= 3;
+  case 22:
+    return length == 8;
+  case 23:
+    return length >= 12;
+  case 24:
+    return length == 4;
+  case 8: case 43:
+    return length >= 3;
+  default:
+    return (fc >= 65 && fc <= 72) || (fc >= 100 && fc <= 110) || fc == 90 || fc == 125 ||
+           fc == 126;
+  }
+}
+
 static bool is_modbus(const uint8_t *p, size_t len, uint16_t sport)
 {
   struct mbap m;
   (void)sport;
-  /* a request (function codes 0..127: scanners send 0 too), the whole
-   * first ADU present */
-  return mbap_read(p, len, &m) && m.fc <= 127 &&
+  /* a request (function codes 0..127: scanners send 0 too) of a length its
+   * function allows, the whole first ADU present */
+  return mbap_read(p, len, &m) && m.fc <= 127 && modbus_request_length(m.fc, m.length) &&
          (size_t)m.length + 6 <= len;
 }
 

@@ -50,6 +50,14 @@ static const struct tcase cases[] = {
   /* openics MODBUS-TestDataPart2: a scanner's function 0 */
   {"modbus fc 0", SVP_L4_TCP, 502, B("\0\0\0\0\0\x06\x01\0\0\0\0\0"), "modbus-mbap",
    B("\0\0\0\0\0\x03\x01\x80\x01"), 1},
+  /* ITI hart__hart_ip.pcap and nDPI elasticsearch.pcap: MBAP-looking
+   * headers (protocol id 0) whose lengths no Modbus request has */
+  {"hart-ip", SVP_L4_TCP, 5094,
+   B("\x01\0\0\0\0\x02\0\x0d\x01\0\0u0\x01\0\x03\0\0\x03\0"), NULL, NULL, 0, -1},
+  {"elasticsearch", SVP_L4_TCP, 9300,
+   B("ES\0\0\0\x34\0\0\0\0\0\0\0\x01\x08\0\x5c\xc6\x63\0\0\x01\x06x-pack\x16"
+     "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+   NULL, NULL, 0, -1},
   /* icsnpp-s7comm/s7ident.pcap: COTP CR / CC */
   {"s7 CR/CC", SVP_L4_TCP, 102,
    B("\x03\0\0\x16\x11\xe0\0\0\0\x01\0\xc0\x01\x0a\xc1\x02\x01\0\xc2\x02\x01\x01"),
