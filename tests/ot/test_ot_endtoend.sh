@@ -6,7 +6,7 @@
 #  1. every row of tests/ot/expect.tsv (server, service, product substring,
 #     exact version, info substring) is found in the JSON inventory of its
 #     capture; rows listed in KNOWN below are reported, not failed;
-#  2. in one run over all 224 captures, every endpoint whose evidence names
+#  2. in one run over all 225 captures, every endpoint whose evidence names
 #     one of the OT/seed rule files (tests/ot/rule-files.txt) belongs to a
 #     flow whose tshark dissection is that service's own
 #     (tests/ot/own-protocols.tsv).
