@@ -6,8 +6,10 @@
 # (10.202.2.2), sends it the HelRequest payload read from rules/opcua.probes
 # (no client has talked to the server before), captures the exchange, and
 # replays it through the classifier and the matcher (tests/unit/test_otrules.c)
-# expecting opc-ua-tcp. Until svpassive's active mode exists this is the
-# proof that the probe's bytes draw an answer the rules recognise.
+# expecting opc-ua-tcp. Then, against a second fresh server, svpassive's
+# active mode: a capture that holds only a TCP handshake (the port is open,
+# no byte of OPC UA), `--active --scope`, and the endpoint must come out as
+# opc-ua-tcp from the HelRequest probe.
 set -u
 build=${1:?BUILDDIR} src=${2:?SRCDIR}
 . "$src/tests/lab/lib.sh"
@@ -79,4 +81,33 @@ echo "reply: $(cat "$LAB_WORK/reply.txt")" >&2
 python3 "$src/tests/ot/extract_flows.py" "$LAB_WORK/flows.tsv" "$cap" || exit 1
 [ "$(wc -l <"$LAB_WORK/flows.tsv")" -eq 1 ] || { echo "expected exactly one flow" >&2; exit 1; }
 printf '%s\t10.202.2.2:53530\topc-ua-tcp\n' "$cap" >"$LAB_WORK/expect.tsv"
-SVP_SRCDIR=$src "$build/tests/test_otrules" "$LAB_WORK/flows.tsv" "$LAB_WORK/expect.tsv"
+SVP_SRCDIR=$src "$build/tests/test_otrules" "$LAB_WORK/flows.tsv" "$LAB_WORK/expect.tsv" ||
+  exit 1
+
+# --- active mode against a server no client has talked to ---
+lab_stop opcua
+LAB_NS=svpot-live
+lab_bg opcua2 env NODE_PATH="$nodedir/node_modules" node "$src/tests/ot/opcua_server.js" 53530 10.202.2.2
+for i in $(seq 1 600); do
+  grep -q '^ready' "$LAB_WORK/log/opcua2.log" 2>/dev/null && break
+  sleep 0.2
+done
+LAB_NS=""
+open=$LAB_WORK/open.pcap
+lab_capture_start svpot2h "$open" "tcp port 53530" || exit 1
+python3 -c 'import socket; socket.create_connection(("10.202.2.2", 53530), timeout=5).close()' || exit 1
+lab_capture_stop
+svp=${SVPASSIVE:-$build/svpassive}
+"$svp" -q -r "$open" --active --scope 10.202.2.2/32 --version-intensity 6 \
+  -oJ "$LAB_WORK/active.json" >/dev/null 2>"$LAB_WORK/active.err" || [ $? -eq 1 ] ||
+  { echo "not ok - svpassive --active failed: $(tail -3 "$LAB_WORK/active.err")"; exit 1; }
+python3 - "$LAB_WORK/active.json" <<'PY'
+import json, sys
+ends = [json.loads(l) for l in open(sys.argv[1])]
+e = [x for x in ends if x["addr"] == "10.202.2.2" and x["port"] == 53530]
+ok = (len(e) == 1 and e[0]["service"] == "opc-ua-tcp" and e[0]["method"] == "active"
+      and (e[0].get("evidence") or {}).get("probe") == "HelRequest")
+print("%s - active HelRequest on a live node-opcua with no captured OPC UA traffic: %s"
+      % ("ok" if ok else "not ok", e and {k: e[0].get(k) for k in ("service", "match", "method")}))
+sys.exit(0 if ok else 1)
+PY
