@@ -20,32 +20,10 @@ lab_source_servers
 OUT=$LAB_SRCDIR/tests/ot/captures
 mkdir -p "$OUT"
 
-# A private namespace in this helper's range (tests/lab uses 10.201.0.0/16).
-ot_netns_up() {
-  local ns=svpot-$1 idx=$2 h=svpot${2}h n=svpot${2}n
-  ip netns del "$ns" 2>/dev/null
-  ip netns add "$ns" || return 1
-  LAB_NETNS+=("$ns")
-  ip link add "$h" type veth peer name "$n" netns "$ns" || return 1
-  ip addr add "10.202.$idx.1/24" dev "$h"
-  ip -6 addr add "fd00:202:$idx::1/64" dev "$h" nodad
-  ip link set "$h" up
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" ip addr add "10.202.$idx.2/24" dev "$n"
-  ip netns exec "$ns" ip -6 addr add "fd00:202:$idx::2/64" dev "$n" nodad
-  ip netns exec "$ns" ip link set "$n" up
-  lab_install ethtool >/dev/null && {
-    ethtool -K "$h" rx off tx off tso off gso off gro off >/dev/null 2>&1
-    ip netns exec "$ns" ethtool -K "$n" rx off tx off tso off gso off gro off >/dev/null 2>&1
-  }
-  LAB_NS=$ns LAB_IFACE=$h LAB_ADDR4=10.202.$idx.2
-  export LAB_NS LAB_IFACE LAB_ADDR4
-}
-# lab_cleanup deletes only svplab-* namespaces it knows; ours too:
-trap 'lab_cleanup; ip netns del svpot-cap 2>/dev/null' EXIT
+. "$LAB_SRCDIR/tests/ot/lib_ot.sh"
+trap 'lab_cleanup; ot_netns_down cap' EXIT
 
 ot_netns_up cap 1 || lab_die "cannot make the namespace"
-sleep 1   # let the veth pair come up before the first capture
 
 # Mosquitto: one connection per protocol version (3.1, 3.1.1, 5).
 ot_mqtt_client() {

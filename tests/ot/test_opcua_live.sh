@@ -13,6 +13,7 @@
 set -u
 build=${1:?BUILDDIR} src=${2:?SRCDIR}
 . "$src/tests/lab/lib.sh"
+. "$src/tests/ot/lib_ot.sh"
 lab_require_root
 for t in tshark python3 node npm ip; do
   command -v "$t" >/dev/null || { echo "skip: $t not installed" >&2; exit 77; }
@@ -20,26 +21,13 @@ done
 LAB_WORK=$build/ot-live
 rm -rf "$LAB_WORK"
 lab_init ot-live
-trap 'lab_cleanup; ip netns del svpot-live 2>/dev/null' EXIT
+trap 'lab_cleanup; ot_netns_down live' EXIT
 
 nodedir=${SVP_OT_NODE_DIR:-$build/ot-node}
 lab_npm_install "$nodedir" node-opcua-server node-opcua-client ||
   { echo "skip: npm could not install node-opcua" >&2; exit 77; }
 
-# namespace and veth pair (this helper's range 10.202.0.0/16)
-ip netns del svpot-live 2>/dev/null
-ip netns add svpot-live || exit 1
-ip link add svpot2h type veth peer name svpot2n netns svpot-live || exit 1
-ip addr add 10.202.2.1/24 dev svpot2h
-ip link set svpot2h up
-ip netns exec svpot-live ip link set lo up
-ip netns exec svpot-live ip addr add 10.202.2.2/24 dev svpot2n
-ip netns exec svpot-live ip link set svpot2n up
-if command -v ethtool >/dev/null; then
-  ethtool -K svpot2h rx off tx off tso off gso off gro off >/dev/null 2>&1
-  ip netns exec svpot-live ethtool -K svpot2n rx off tx off tso off gso off gro off >/dev/null 2>&1
-fi
-LAB_NS=svpot-live
+ot_netns_up live 2 || exit 1
 lab_bg opcua env NODE_PATH="$nodedir/node_modules" node "$src/tests/ot/opcua_server.js" 53530 10.202.2.2
 # wait for "ready" (the server logs it once listening), not for a connect:
 # a test connection would be traffic before the probe
@@ -97,17 +85,4 @@ open=$LAB_WORK/open.pcap
 lab_capture_start svpot2h "$open" "tcp port 53530" || exit 1
 python3 -c 'import socket; socket.create_connection(("10.202.2.2", 53530), timeout=5).close()' || exit 1
 lab_capture_stop
-svp=${SVPASSIVE:-$build/svpassive}
-"$svp" -q -r "$open" --active --scope 10.202.2.2/32 --version-intensity 6 \
-  -oJ "$LAB_WORK/active.json" >/dev/null 2>"$LAB_WORK/active.err" || [ $? -eq 1 ] ||
-  { echo "not ok - svpassive --active failed: $(tail -3 "$LAB_WORK/active.err")"; exit 1; }
-python3 - "$LAB_WORK/active.json" <<'PY'
-import json, sys
-ends = [json.loads(l) for l in open(sys.argv[1])]
-e = [x for x in ends if x["addr"] == "10.202.2.2" and x["port"] == 53530]
-ok = (len(e) == 1 and e[0]["service"] == "opc-ua-tcp" and e[0]["method"] == "active"
-      and (e[0].get("evidence") or {}).get("probe") == "HelRequest")
-print("%s - active HelRequest on a live node-opcua with no captured OPC UA traffic: %s"
-      % ("ok" if ok else "not ok", e and {k: e[0].get(k) for k in ("service", "match", "method")}))
-sys.exit(0 if ok else 1)
-PY
+ot_active_check "$open" 10.202.2.2/32 10.202.2.2 53530 opc-ua-tcp HelRequest
