@@ -400,7 +400,9 @@ int svp_ident_new(const struct svp_ruleset *rs, struct svp_eptab *eps,
   struct svp_ident *id = calloc(1, sizeof *id);
   if (!id)
     return SVP_ERR_NOMEM;
-  int rc = svp_matcher_new(rs, NULL, &id->m);
+  struct svp_matcher_opts mo = {.use_index = true,
+                                 .jit_after = opts && opts->no_jit ? 0 : SVP_JIT_AFTER_DEFAULT};
+  int rc = svp_matcher_new(rs, &mo, &id->m);
   if (rc != SVP_OK) {
     free(id);
     return rc;

@@ -23,6 +23,9 @@ struct svp_matcher {
   pcre2_match_data *md;
   pcre2_match_context *mctx;
   pcre2_jit_stack *jstack;
+  pcre2_code **hot;         /* per-rule JIT copies (lazy JIT), NULL until needed */
+  uint8_t *runs;            /* per-rule run counts, saturating, for lazy JIT */
+  size_t n_rules;
   struct svp_match_stats stats;
   /* the response of the current call */
   const uint8_t *subj;
@@ -42,8 +45,10 @@ int svp_matcher_new(const struct svp_ruleset *rs, const struct svp_matcher_opts 
     return SVP_ERR_NOMEM;
   m->rs = rs;
   m->opts.use_index = true;
+  m->opts.jit_after = SVP_JIT_AFTER_DEFAULT;
   if (opts)
     m->opts = *opts;
+  m->n_rules = svp_rules_n_rules(rs);
   m->md = pcre2_match_data_create(svp_rules_max_captures(rs) + 1, NULL);
   m->mctx = pcre2_match_context_create(NULL);
   m->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
@@ -65,6 +70,11 @@ void svp_matcher_free(struct svp_matcher *m)
   pcre2_match_data_free(m->md);
   pcre2_match_context_free(m->mctx);
   pcre2_jit_stack_free(m->jstack);
+  if (m->hot)
+    for (size_t i = 0; i < m->n_rules; i++)
+      pcre2_code_free(m->hot[i]);
+  free(m->hot);
+  free(m->runs);
   free(m);
 }
 
@@ -116,16 +126,58 @@ static bool grams_ok(struct svp_matcher *m, const struct svp_lit *lit)
   return true;
 }
 
+/* The code to run for a rule: the ruleset's (JIT or not), or this
+ * matcher's own JIT copy once the rule has proved hot. Sets *jit. */
+static const pcre2_code *code_for(struct svp_matcher *m, const struct svp_rule *r,
+                                  const struct svp_rule_rt *rt, bool *jit)
+{
+  *jit = rt->jit;
+  if (rt->jit || m->opts.jit_after == 0 || r->id >= m->n_rules)
+    return rt->re;
+  if (!m->runs) {
+    m->runs = calloc(m->n_rules, 1);
+    m->hot = calloc(m->n_rules, sizeof *m->hot);
+    if (!m->runs || !m->hot) {
+      free(m->runs);
+      free(m->hot);
+      m->runs = NULL;
+      m->hot = NULL;
+      m->opts.jit_after = 0; /* out of memory: stay with the interpreter */
+      return rt->re;
+    }
+  }
+  if (m->hot[r->id]) {
+    *jit = true;
+    return m->hot[r->id];
+  }
+  if (m->runs[r->id] < UINT8_MAX)
+    m->runs[r->id]++;
+  if (m->runs[r->id] == m->opts.jit_after || (m->opts.jit_after > UINT8_MAX &&
+                                                m->runs[r->id] == UINT8_MAX)) {
+    pcre2_code *copy = pcre2_code_copy(rt->re);
+    if (copy && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0) {
+      m->hot[r->id] = copy;
+      m->stats.jit_compiled++;
+      *jit = true;
+      return copy;
+    }
+    pcre2_code_free(copy); /* JIT unavailable: keep interpreting */
+  }
+  return rt->re;
+}
+
 /* Run one rule's regex; returns the PCRE2 count (> 0) on a match. */
 static int run_rule(struct svp_matcher *m, const struct svp_rule *r)
 {
   const struct svp_rule_rt *rt = svp_rule_rt(r);
+  bool jit;
+  const pcre2_code *re = code_for(m, r, rt, &jit);
   int rc;
   m->stats.regex_runs++;
-  if (rt->jit)
-    rc = pcre2_jit_match(rt->re, m->subj, m->len, 0, 0, m->md, m->mctx);
+  if (jit)
+    rc = pcre2_jit_match(re, m->subj, m->len, 0, 0, m->md, m->mctx);
   else
-    rc = pcre2_match(rt->re, m->subj, m->len, 0, 0, m->md, m->mctx);
+    rc = pcre2_match(re, m->subj, m->len, 0, 0, m->md, m->mctx);
   if (rc == 0)
     rc = (int)pcre2_get_ovector_count(m->md); /* cannot happen: md fits all */
   if (rc > 0)

@@ -154,7 +154,8 @@ int svp_rules_setup(const struct svp_config *cfg, struct svp_diag *diag,
     if (rc == SVP_ERR_NOMEM)
       goto fail;
   }
-  if ((rc = svp_rules_compile(rs, !cfg->no_jit, diag)) != SVP_OK)
+  /* No JIT here: matchers JIT-compile the rules they actually run (match.h). */
+  if ((rc = svp_rules_compile(rs, false, diag)) != SVP_OK)
     goto fail;
   *out = rs;
   return SVP_OK;

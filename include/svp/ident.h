@@ -33,6 +33,7 @@ struct svp_ident;
 
 struct svp_ident_opts {
   bool wide;          /* step 4 */
+  bool no_jit;        /* --no-jit: no lazy JIT in the matcher */
   uint32_t srv_cap;   /* server bytes after which a flow is final (4096) */
   /* Optional: told about every flow's outcome (for -vv); res NULL when the
    * server sent nothing. cls NULL when no class matched. */

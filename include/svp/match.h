@@ -41,11 +41,19 @@ struct svp_match_stats {
   uint64_t candidates;     /* rules that passed the index */
   uint64_t regex_runs;     /* pcre2 matches executed */
   uint64_t limit_hits;     /* match/depth limit reached */
+  uint64_t jit_compiled;   /* rules given a lazy JIT copy by this matcher */
 };
 
 struct svp_matcher_opts {
   bool use_index;  /* true: literal-prefix index (default); false: try every line */
+  /* Lazy JIT: a rule without JIT code gets this matcher's own JIT-compiled
+   * copy once it has run this many times here (0 = never; default 8).
+   * The ruleset itself stays read-only, so matchers on other threads are
+   * unaffected. Rules the ruleset already JIT-compiled use that code. */
+  unsigned jit_after;
 };
+
+#define SVP_JIT_AFTER_DEFAULT 8
 
 /* SVP_OK, SVP_ERR_ARG if rs is not compiled, or SVP_ERR_NOMEM. */
 int svp_matcher_new(const struct svp_ruleset *rs,

@@ -9,7 +9,9 @@
  *      tree), else <dir of the executable>/../share/svpassive/rules, else
  *      SVP_INSTALL_DATADIR/rules; the first that exists is used;
  *   2+ each --add-rules FILE, in the order given, one layer each.
- * Then everything is compiled (JIT unless --no-jit). Higher layers' lines
+ * Then everything is compiled, without JIT: the matchers JIT-compile the
+ * rules they run often (lazy JIT, match.h) unless --no-jit; --check-rules
+ * compiles JIT code for every rule to report on it. Higher layers' lines
  * are tried first (see rules.h for the merge semantics). */
 #ifndef SVP_RULES_SETUP_H
 #define SVP_RULES_SETUP_H

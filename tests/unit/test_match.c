@@ -186,17 +186,20 @@ static bool same(const struct svp_match *a, const struct svp_match *b)
 static void test_equivalence(const struct svp_ruleset *rs, const struct corpus *c,
                              const char *what)
 {
-  struct svp_matcher *mi, *mn;
+  struct svp_matcher *mi, *mn, *ml;
   struct svp_matcher_opts on = {.use_index = true}, off = {.use_index = false};
+  /* lazy JIT after two runs: hot rules switch to JIT copies mid-corpus */
+  struct svp_matcher_opts lazy = {.use_index = true, .jit_after = 2};
   svp_matcher_new(rs, &on, &mi);
   svp_matcher_new(rs, &off, &mn);
+  svp_matcher_new(rs, &lazy, &ml);
   const struct svp_probe *chains[] = {
     svp_rules_null_probe(rs),
     svp_rules_find_probe(rs, SVP_L4_TCP, "GetRequest"),
     svp_rules_find_probe(rs, SVP_L4_TCP, "HTTPOptions"),
     svp_rules_find_probe(rs, SVP_L4_TCP, "DNSVersionBindReqTCP"),
   };
-  size_t calls = 0, differ = 0, hits = 0;
+  size_t calls = 0, differ = 0, hits = 0, lazy_differ = 0;
   for (size_t k = 0; k < c->n; k++) {
     const struct payload *p = &c->p[k];
     struct svp_match a, b;
@@ -207,6 +210,9 @@ static void test_equivalence(const struct svp_ruleset *rs, const struct corpus *
         continue;
       svp_match_probe_only(mi, pr, p->data, p->len, &a);
       svp_match_probe_only(mn, pr, p->data, p->len, &b);
+      struct svp_match l;
+      svp_match_probe_only(ml, pr, p->data, p->len, &l);
+      lazy_differ += !same(&a, &l);
       calls++;
       hits += a.verdict != SVP_NOMATCH;
       if (!same(&a, &b)) {
@@ -234,8 +240,17 @@ static void test_equivalence(const struct svp_ruleset *rs, const struct corpus *
   CHECK_INT(differ, 0);
   CHECK(si->regex_runs * 20 < sn->regex_runs); /* the index does filter */
   CHECK_INT(si->calls, sn->calls);
+  const struct svp_match_stats *sl = svp_matcher_stats(ml);
+  tap_note("%s: lazy JIT compiled %llu rules, %zu differences", what,
+           (unsigned long long)sl->jit_compiled, lazy_differ);
+  CHECK_INT(lazy_differ, 0);
+  if (strcmp(what, "interpreter") == 0)
+    CHECK(sl->jit_compiled > 10); /* hot rules did get JIT copies */
+  else
+    CHECK_INT(sl->jit_compiled, 0); /* the ruleset's own JIT code is used */
   svp_matcher_free(mi);
   svp_matcher_free(mn);
+  svp_matcher_free(ml);
 }
 
 int main(void)
