@@ -1,6 +1,7 @@
 /* cmd_inventory.c: the default command: read the captures, identify every
  * server passively, write the inventory in the formats asked for, and say
  * on stderr what was read and what was found. */
+#include "svp/active.h"
 #include "svp/cmd.h"
 #include "svp/endpoint.h"
 #include "svp/ident.h"
@@ -25,6 +26,7 @@ struct run {
   struct svp_eptab *eps;
   struct svp_ident *id;
   struct svp_pipeline *pl;
+  struct svp_active *act;      /* --active, else NULL */
   struct svp_run_info info;
   int64_t t0_us;
   bool progress_shown;
@@ -191,6 +193,19 @@ static void summary(struct run *r, const struct svp_report *rep)
           "(port-table guess), %u closed%s\n",
           rep->n_ep, hard, soft, unknown, closed,
           changed ? "; some services changed during the capture (see -v)" : "");
+  if (r->act) {
+    const struct svp_active_stats *as = svp_active_stats(r->act);
+    fprintf(stderr,
+            "svpassive: active: %llu endpoints probed, %llu probes sent: %llu identified, "
+            "%llu softmatched, %llu tcpwrapped, %llu nothing matched, %llu unreachable",
+            (unsigned long long)as->endpoints_probed, (unsigned long long)as->probes_sent,
+            (unsigned long long)as->hard, (unsigned long long)as->soft,
+            (unsigned long long)as->tcpwrapped, (unsigned long long)as->nomatch,
+            (unsigned long long)as->unreachable);
+    if (as->stopped)
+      fprintf(stderr, "; stopped early, %llu unfinished", (unsigned long long)as->unfinished);
+    fputc('\n', stderr);
+  }
   uint64_t evicted = fs ? fs->flows_ended[SVP_END_EVICTED] : 0;
   uint64_t drops = 0;
   for (unsigned i = 0; i < ps->n_inputs; i++)
@@ -203,8 +218,14 @@ static void summary(struct run *r, const struct svp_report *rep)
             (unsigned long long)evicted, (unsigned long long)drops);
 }
 
+static unsigned active_tick(void *ud)
+{
+  return svp_active_tick(ud);
+}
+
 static void run_free(struct run *r)
 {
+  svp_active_free(r->act);
   svp_pipeline_free(r->pl);
   svp_ident_free(r->id);
   svp_eptab_free(r->eps);
@@ -233,8 +254,16 @@ static int run_setup(struct run *r)
   if ((rc = svp_ident_new(r->rs, r->eps, &io, &r->id)) != SVP_OK)
     return rc;
   const struct svp_flow_sink *sink = svp_ident_sink(r->id);
+  if (cfg->active) {
+    if ((rc = svp_active_new(cfg, r->rs, r->id, r->eps, r->diag, stdout, &r->act)) != SVP_OK)
+      return rc;
+    svp_active_set_stop(r->act, &svp_stop_requested);
+    sink = svp_active_sink(r->act, sink); /* live: our own probes are not evidence */
+  }
   if ((rc = svp_pipeline_new(cfg, sink, r->diag, &r->pl)) != SVP_OK)
     return rc;
+  if (r->act && cfg->iface)
+    svp_pipeline_on_tick(r->pl, active_tick, r->act);
   if (cfg->progress > 0)
     svp_pipeline_on_progress(r->pl, on_progress, r, 250);
   svp_pipeline_set_stop(r->pl, &svp_stop_requested);
@@ -263,6 +292,8 @@ int svp_cmd_inventory(const struct svp_config *cfg, struct svp_diag *diag)
     run_free(&r);
     return SVP_EXIT_FATAL;
   }
+  if (r.act && svp_active_run(r.act) != SVP_OK)
+    svp_diag_at(diag, SVP_SEV_ERROR, NULL, 0, "active mode: out of memory");
   svp_eptab_apply_table(r.eps, table_lookup, r.svc);
 
   r.info.end_wall_us = wall_us();
