@@ -89,8 +89,13 @@ lab_pkg_version() {
 # lab_install PKG...: install the missing packages from Debian.  Package
 # scripts may not start their daemons: a policy-rc.d that answers 101 is in
 # place during the install (an existing one is left alone).
+declare -ga LAB_COLLECTED=()
+LAB_COLLECT=0
 lab_install() {
   local missing="" p
+  if [ "$LAB_COLLECT" = 1 ]; then     # lab_install_all's first pass
+    LAB_COLLECTED+=("$@"); return 0
+  fi
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
       missing="$missing $p"
@@ -130,6 +135,7 @@ lab_npm_install() {
   local dir=$1; shift
   local p missing=""
   mkdir -p "$dir"
+  [ "$LAB_COLLECT" = 1 ] && return 0
   for p in "$@"; do
     [ -d "$dir/node_modules/${p%@*}" ] || missing="$missing $p"
   done
@@ -273,10 +279,13 @@ lab_wait_udp() {
 #          10.201.IDX.3/24  fd00:201:IDX::3/64   (second address: port clashes)
 # Checksum offload, TSO/GSO/GRO are turned off on both ends so that captured
 # packets carry correct checksums and wire-sized segments.
+# Other test groups with their own address plan set, before calling:
+#   LAB_NS_PREFIX (svplab-), LAB_VETH_PREFIX (svl), LAB_NET4 (10.201), LAB_NET6 (fd00:201).
 lab_netns_up() {
   local name=$1 idx=$2
-  local ns=svplab-$name h=svl${idx}h n=svl${idx}n
-  case $name in svplab-*) ns=$name ;; esac
+  local pfx=${LAB_NS_PREFIX:-svplab-} v4=${LAB_NET4:-10.201} v6=${LAB_NET6:-fd00:201}
+  local ns=$pfx$name h=${LAB_VETH_PREFIX:-svl}${idx}h n=${LAB_VETH_PREFIX:-svl}${idx}n
+  case $name in "$pfx"*) ns=$name ;; esac
   lab_netns_down "$ns"
   # Name lookups inside the namespace fail at once (nothing listens on
   # 127.0.0.1:53 there) instead of timing out against the host's resolver.
@@ -284,18 +293,20 @@ lab_netns_up() {
   echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
   ip netns add "$ns" || return 1
   LAB_NETNS+=("$ns")
+  # A pair left by an earlier run of ours whose namespace was still dying.
+  ip link del "$h" 2>/dev/null
   ip link add "$h" type veth peer name "$n" netns "$ns" || return 1
-  ip addr add "10.201.$idx.1/24" dev "$h"
-  ip -6 addr add "fd00:201:$idx::1/64" dev "$h" nodad
+  ip addr add "$v4.$idx.1/24" dev "$h"
+  ip -6 addr add "$v6:$idx::1/64" dev "$h" nodad
   ip link set "$h" up
   ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" ip addr add "10.201.$idx.2/24" dev "$n"
-  ip netns exec "$ns" ip -6 addr add "fd00:201:$idx::2/64" dev "$n" nodad
+  ip netns exec "$ns" ip addr add "$v4.$idx.2/24" dev "$n"
+  ip netns exec "$ns" ip -6 addr add "$v6:$idx::2/64" dev "$n" nodad
   # A second address for servers whose port is taken on the first.
-  ip netns exec "$ns" ip addr add "10.201.$idx.3/24" dev "$n"
-  ip netns exec "$ns" ip -6 addr add "fd00:201:$idx::3/64" dev "$n" nodad
+  ip netns exec "$ns" ip addr add "$v4.$idx.3/24" dev "$n"
+  ip netns exec "$ns" ip -6 addr add "$v6:$idx::3/64" dev "$n" nodad
   ip netns exec "$ns" ip link set "$n" up
-  ip netns exec "$ns" ip route add default via "10.201.$idx.1" 2>/dev/null || true
+  ip netns exec "$ns" ip route add default via "$v4.$idx.1" 2>/dev/null || true
   lab_install ethtool >/dev/null || true
   if command -v ethtool >/dev/null; then
     ethtool -K "$h" rx off tx off tso off gso off gro off >/dev/null 2>&1
@@ -305,22 +316,37 @@ lab_netns_up() {
   fi
   LAB_NS=$ns
   LAB_IFACE=$h
-  LAB_ADDR4=10.201.$idx.2
-  LAB_ADDR6=fd00:201:$idx::2
-  LAB_ADDR4B=10.201.$idx.3
-  LAB_ADDR6B=fd00:201:$idx::3
-  LAB_PEER4=10.201.$idx.1
-  LAB_PEER6=fd00:201:$idx::1
+  LAB_ADDR4=$v4.$idx.2
+  LAB_ADDR6=$v6:$idx::2
+  LAB_ADDR4B=$v4.$idx.3
+  LAB_ADDR6B=$v6:$idx::3
+  LAB_PEER4=$v4.$idx.1
+  LAB_PEER6=$v6:$idx::1
   export LAB_NS LAB_IFACE LAB_ADDR4 LAB_ADDR6 LAB_ADDR4B LAB_ADDR6B LAB_PEER4 LAB_PEER6
 }
 
 lab_netns_down() {
-  local ns=$1
-  case $ns in svplab-*) ;; *) ns=svplab-$ns ;; esac
+  local ns=$1 pfx=${LAB_NS_PREFIX:-svplab-}
+  case $ns in "$pfx"*) ;; *) ns=$pfx$ns ;; esac
   rm -rf "/etc/netns/$ns"
   ip netns list 2>/dev/null | grep -qw "^$ns" || return 0
-  # Processes still inside belong to us (the namespace is ours): stop ours
-  # first through lab_stop_all; anything left would keep the veth alive.
+  # lab_stop_all has stopped what we recorded; a process still inside (a
+  # daemon that left its process group) was started by us too, since the
+  # namespace is ours, and would keep the veth pair alive: end it.
+  local pids i
+  pids=$(ip netns pids "$ns" 2>/dev/null)
+  if [ -n "$pids" ]; then
+    lab_log "stopping leftover processes in $ns: $(echo $pids)"
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null
+    for i in $(seq 1 30); do
+      [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+  fi
   ip netns del "$ns" 2>/dev/null
 }
 
@@ -414,10 +440,24 @@ lab_proto() { if lab_has "$1" proto; then "srv_$1_proto"; else echo tcp; fi; }
 # instead (a second address in the same namespace); otherwise it is skipped.
 # Sets LAB_STARTED (names, in order), LAB_FAILED ("name:reason"),
 # LAB_PORT[name]="port/proto" and LAB_ADDR_OF[name].
+# lab_install_all NAME...: one apt-get run for every package the servers'
+# install functions ask for (a dry pass collects them), instead of one each.
+lab_install_all() {
+  local s
+  LAB_COLLECT=1 LAB_COLLECTED=()
+  for s in "$@"; do
+    lab_has "$s" install && "srv_${s}_install" >/dev/null 2>&1
+  done
+  LAB_COLLECT=0
+  # shellcheck disable=SC2046
+  [ ${#LAB_COLLECTED[@]} -eq 0 ] || lab_install $(printf '%s\n' "${LAB_COLLECTED[@]}" | sort -u)
+}
+
 declare -ga LAB_STARTED=() LAB_FAILED=()
 declare -gA LAB_PORT=() LAB_ADDR_OF=()
 lab_start_servers() {
   local addr=$1 s port proto other where; shift
+  lab_install_all "$@" || lab_log "some packages did not install; servers that need them will fail"
   for s in "$@"; do
     if ! lab_has "$s" start; then
       lab_log "no server file for $s"; LAB_FAILED+=("$s:missing"); continue
