@@ -11,22 +11,27 @@
  * bytes; frame: input index and frame number of the flow's first packet.
  * Lines come sorted by first packet (input, frame): flows are numbered in
  * that order. They are spooled to a temporary file as flows end, indexed
- * by flow number, so memory stays small on captures with millions of flows. */
+ * by flow number (8 bytes per flow), so that memory stays small on captures
+ * with millions of flows. */
 #include "svp/cmd.h"
 #include "svp/pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SHOW_BYTES 48 /* first bytes shown per direction */
 
+/* Where each flow's line is in the spool file: index[id] packs the line's
+ * offset + 1 (40 bits; 0 = no line) and its length (24 bits): 8 bytes per
+ * flow in memory. */
+#define SPOOL_LEN_BITS 24
 struct spool {
   FILE *tmp;
-  uint64_t *off;   /* off[id] = offset + 1 of the line in tmp (0 = none) */
-  uint32_t *len;
-  uint64_t cap;    /* entries in off/len */
-  uint64_t pos;
+  uint64_t *index;
+  uint64_t cap;    /* entries in index */
+  uint64_t pos;    /* bytes written to tmp */
   bool failed;
 };
 
@@ -130,19 +135,16 @@ static void spool_flow(void *ud, struct svp_flow *f)
   char line[1024];
   format_flow(line, sizeof line, f);
   if (f->id >= sp->cap) {
-    uint64_t nc = sp->cap ? sp->cap * 2 : 4096;
-    while (nc <= f->id)
-      nc *= 2;
-    uint64_t *no = realloc(sp->off, nc * sizeof *no);
-    if (no)
-      sp->off = no;
-    uint32_t *nl = no ? realloc(sp->len, nc * sizeof *nl) : NULL;
-    if (!no || !nl) {
+    uint64_t nc = sp->cap ? sp->cap + sp->cap / 2 : 4096;
+    if (nc <= f->id)
+      nc = f->id + 4096;
+    uint64_t *ni = realloc(sp->index, nc * sizeof *ni);
+    if (!ni) {
       sp->failed = true;
       return;
     }
-    sp->len = nl;
-    memset(sp->off + sp->cap, 0, (nc - sp->cap) * sizeof *no);
+    memset(ni + sp->cap, 0, (nc - sp->cap) * sizeof *ni);
+    sp->index = ni;
     sp->cap = nc;
   }
   size_t n = strlen(line);
@@ -150,8 +152,7 @@ static void spool_flow(void *ud, struct svp_flow *f)
     sp->failed = true;
     return;
   }
-  sp->off[f->id] = sp->pos + 1;
-  sp->len[f->id] = (uint32_t)n;
+  sp->index[f->id] = (sp->pos + 1) << SPOOL_LEN_BITS | n;
   sp->pos += n;
 }
 
@@ -159,14 +160,18 @@ static int spool_print(struct spool *sp, FILE *out)
 {
   if (fflush(sp->tmp) != 0)
     return -1;
+  /* pread, not mmap: a mapping would count the whole spool in the RSS. */
   char line[1024];
+  int fd = fileno(sp->tmp);
   for (uint64_t id = 0; id < sp->cap; id++) {
-    if (!sp->off[id])
+    uint64_t v = sp->index[id];
+    if (!v)
       continue;
-    if (fseeko(sp->tmp, (off_t)(sp->off[id] - 1), SEEK_SET) != 0 ||
-        fread(line, 1, sp->len[id], sp->tmp) != sp->len[id])
+    size_t len = (size_t)(v & ((1u << SPOOL_LEN_BITS) - 1));
+    off_t off = (off_t)((v >> SPOOL_LEN_BITS) - 1);
+    if (len > sizeof line || pread(fd, line, len, off) != (ssize_t)len)
       return -1;
-    fwrite(line, 1, sp->len[id], out);
+    fwrite(line, 1, len, out);
   }
   return 0;
 }
@@ -275,8 +280,7 @@ int svp_cmd_flows(const struct svp_config *cfg, struct svp_diag *diag)
   else if (ps->inputs_failed || diag->n_error)
     exit_rc = exit_rc ? exit_rc : SVP_EXIT_PARTIAL;
   svp_pipeline_free(pl);
-  free(sp.off);
-  free(sp.len);
+  free(sp.index);
   fclose(sp.tmp);
   return exit_rc;
 }

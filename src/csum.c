@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SRC_SLOTS 4096     /* sources remembered per input (power of 2) */
+#define SRC_SLOTS 8192     /* sources remembered per input (power of 2) */
+#define SRC_PROBES 8       /* open-addressing probes before giving up */
 #define TRUST_GOOD 8       /* good packets before a source is trusted */
 #define TRUST_RATIO 16     /* ... with at most one bad per this many good */
 
@@ -50,7 +51,7 @@ static uint32_t addr_hash(const struct svp_addr *a)
 static struct src_slot *src_slot(struct svp_csum_policy *cp, const struct svp_addr *a)
 {
   uint32_t i = addr_hash(a) & (SRC_SLOTS - 1);
-  for (unsigned probe = 0; probe < 32; probe++, i = (i + 1) & (SRC_SLOTS - 1)) {
+  for (unsigned probe = 0; probe < SRC_PROBES; probe++, i = (i + 1) & (SRC_SLOTS - 1)) {
     struct src_slot *s = &cp->slot[i];
     if (!s->used) {
       if (cp->n_used >= SRC_SLOTS / 2)
