@@ -202,6 +202,8 @@ static void summary(struct run *r, const struct svp_report *rep)
             (unsigned long long)as->hard, (unsigned long long)as->soft,
             (unsigned long long)as->tcpwrapped, (unsigned long long)as->nomatch,
             (unsigned long long)as->unreachable);
+    if (as->cut_max_probes)
+      fprintf(stderr, "; %llu cut at --max-probes", (unsigned long long)as->cut_max_probes);
     if (as->stopped)
       fprintf(stderr, "; stopped early, %llu unfinished", (unsigned long long)as->unfinished);
     fputc('\n', stderr);
