@@ -104,7 +104,9 @@ enum svp_active_why svp_active_check(const struct svp_active_filter *f,
     return SVP_AW_SCOPE;
   if (bad_address(&ep->addr))
     return SVP_AW_ADDRESS;
-  if (ep->flags & SVP_EF_SERVER_GUESS)
+  /* TCP: the handshake shows the server. UDP has none: the endpoint
+   * answered a datagram (it is open only then), which is as good. */
+  if (ep->l4 == SVP_L4_TCP && (ep->flags & SVP_EF_SERVER_GUESS))
     return SVP_AW_GUESS;
   if (!f->allports && svp_rules_excluded(f->rs, ep->l4, ep->port))
     return SVP_AW_EXCLUDED;

@@ -3,11 +3,11 @@
  * softmatched, and nothing else.
  *
  * Which endpoints (svp_active_check): seen in the traffic as open servers
- * (a SYN-ACK, or data from the server side; not an endpoint whose server
- * side was only guessed), inside --scope, not hard-matched, port not in an
- * Exclude line (unless --allports), address usable (no multicast,
- * broadcast, unspecified or loopback-outside-scope surprises: only what
- * the scope allows).
+ * (TCP: the handshake showed which side is the server, not a guess from
+ * ports or payload; UDP: it answered a datagram), inside --scope, not
+ * hard-matched, port not in an Exclude line (unless --allports), a unicast
+ * address (no multicast, broadcast or unspecified address even if the
+ * scope covers it).
  *
  * Which probes, in what order (struct svp_probe_iter, nmap's
  * ServiceNFO::nextProbe): TCP starts with the NULL probe (connect, send
@@ -88,7 +88,7 @@ enum svp_active_why {
   SVP_AW_SCOPE,         /* address outside --scope */
   SVP_AW_EXCLUDED,      /* port in an Exclude line (see --allports) */
   SVP_AW_CLOSED,        /* not seen open */
-  SVP_AW_GUESS,         /* server side only inferred, no handshake seen */
+  SVP_AW_GUESS,         /* TCP: server side only inferred, no handshake seen */
   SVP_AW_ADDRESS,       /* multicast, broadcast or unspecified address */
   SVP_AW_NOPROBE,       /* the rules have no probe for it (e.g. UDP at intensity 0) */
   SVP_AW_COUNT

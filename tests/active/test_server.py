@@ -5,6 +5,7 @@ listens. MODE:
   garbage  on accept, send a few bytes no rule matches and close: every
            probe of svpassive ends at once, so only its limits pace it
   silent   accept and hold the connection, never send anything
+  close    accept and close at once, sending nothing (nmap: tcpwrapped)
 ADDR may be IPv4 or IPv6 ("[fd00::2]:5000" or "fd00::2:5000" both work:
 the port is after the last colon)."""
 import selectors
@@ -15,7 +16,7 @@ GARBAGE = b"\xfe\xed\xfa\xce svp-test\x00\x01\x02\x03"
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("garbage", "silent"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("garbage", "silent", "close"):
         sys.exit(__doc__)
     mode = sys.argv[1]
     sel = selectors.DefaultSelector()
@@ -42,6 +43,8 @@ def main():
                     conn.sendall(GARBAGE)
                 except OSError:
                     pass
+                conn.close()
+            elif mode == "close":
                 conn.close()
             else:
                 held.append(conn)

@@ -275,6 +275,10 @@ static void test_check(const struct svp_ruleset *rs)
   CHECK_INT(svp_active_check(&f, &e), SVP_AW_PROBE);
   e.flags = SVP_EF_SERVER_GUESS;
   CHECK_INT(svp_active_check(&f, &e), SVP_AW_GUESS);
+  e = ep_make("10.207.1.2", 5354, SVP_L4_UDP); /* UDP: it answered, so it serves */
+  e.flags = SVP_EF_SERVER_GUESS | SVP_EF_SRV_DATA;
+  e.reason = "udp-response";
+  CHECK_INT(svp_active_check(&f, &e), SVP_AW_PROBE);
   e = ep_make("10.207.1.2", 53, SVP_L4_UDP);
   f.intensity = 0; /* UDP: no NULL probe, nothing lists 53, nothing at rarity 0 */
   CHECK_INT(svp_active_check(&f, &e), SVP_AW_NOPROBE);
