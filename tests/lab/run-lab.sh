@@ -42,6 +42,19 @@ if [ "$mode" = midstream ]; then
   servers=("${with_sessions[@]}")
 fi
 
+if [ "$mode" = ipv6 ]; then
+  # A server file may say its program has no IPv6 (srv_<name>_ipv6 returns 1).
+  v6=()
+  for s in "${servers[@]}"; do
+    if lab_has "$s" ipv6 && ! "srv_${s}_ipv6"; then
+      lab_log "$s: no IPv6 support (srv_${s}_ipv6); skipped"; LAB_FAILED+=("$s:no-ipv6")
+    else
+      v6+=("$s")
+    fi
+  done
+  servers=("${v6[@]}")
+fi
+
 lab_netns_up "lab$idx" "$idx" || lab_die "cannot create the namespace"
 if [ "$mode" = ipv6 ]; then
   addr=$LAB_ADDR6 LAB_ALT_ADDR=$LAB_ADDR6B nmap_family=-6

@@ -16,12 +16,14 @@ A disagreement is accepted only when EXPECTED_TSV explains it:
 mode is normal, midstream, ipv6 or * (a line for the mode itself beats a
 * line); server a name from servers.tsv;
 svpassive the result svpassive is known to give, as service|product|version
-(empty fields allowed, "unknown" for no result), or * for any.  Lines
-starting with # are comments.
+(empty fields allowed, "unknown" for no result; a shell-style pattern, so
+that "15.*" survives a Debian point release).  Several lines may list the
+answers accepted for one server.  Lines starting with # are comments.
 
 Prints one line per endpoint and the agreement figure; exit 0 when every
 disagreement is explained and there is no unexplained false identification.
 """
+import fnmatch
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -79,10 +81,14 @@ def load_expected(path, mode):
             parts = line.split("\t")
             if len(parts) != 4:
                 raise SystemExit("%s:%d: expected 4 tab-separated fields" % (path, n))
-            # A line for this very mode beats a "*" line for the same server.
-            if parts[0] == mode or (parts[0] == "*" and
-                                    out.get(parts[1], ("", "", "", "*"))[3] == "*"):
-                out[parts[1]] = (parts[2], parts[3], "%s:%d" % (path, n), parts[0])
+            if parts[0] in (mode, "*"):
+                out.setdefault(parts[1], []).append(
+                    (parts[2], parts[3], "%s:%d" % (path, n), parts[0]))
+    # Lines for this very mode replace the "*" lines of the same server.
+    for server, lines in out.items():
+        own = [x for x in lines if x[3] == mode]
+        if own:
+            out[server] = own
     return out
 
 
@@ -110,10 +116,10 @@ def main(argv):
     agree, same_service, total, problems = 0, 0, 0, []
 
     def explained(server, got):
-        e = expected.get(server)
-        if e and (e[0] == "*" or e[0] == got):
-            used.add(server)
-            return e
+        for e in expected.get(server, []):
+            if fnmatch.fnmatchcase(got, e[0]):
+                used.add(server)
+                return e
         return None
 
     print("%-20s %-14s %-55s %-55s %-24s %s" % ("server", "endpoint", "nmap", "svpassive",
@@ -165,9 +171,9 @@ def main(argv):
         problems.append("false identification? %s %s/%d: svpassive %s (hard), nmap %s"
                         % (server, key[1], key[2], got, triple(ref) if ref else "not scanned"))
 
-    for server in sorted(s for s in set(expected) - used
-                         if expected[s][3] == mode or s in servers.values()):
-        print("note: expectation for %s (%s) not needed in this run" % (server, expected[server][2]))
+    for server in sorted(s for s in set(expected) - used if s in servers.values()):
+        print("note: expectation for %s (%s) not needed in this run"
+              % (server, expected[server][0][2]))
     print("agreement (%s): %d of %d endpoints nmap identified (service, product, version equal)"
           % (mode, agree, total))
     print("same service name: %d of %d" % (same_service, total))
