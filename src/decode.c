@@ -104,15 +104,20 @@ static enum svp_dec_why dec_udp(struct dec *d, struct svp_cur c, uint32_t seglen
   if (c.bad)
     return SVP_DW_L4_TRUNC;
   /* UDP length 0 is legal for IPv6 jumbograms only; trust the IP length
-   * then. Otherwise the UDP length must fit in the IP payload. */
-  if (ulen != 0 && (ulen < 8 || ulen > seglen))
+   * then. Otherwise the UDP length must fit in the IP payload, except in the
+   * first fragment of an IPv6 datagram (the rest is in later fragments,
+   * which are not reassembled: the datagram is then cut, like a snap
+   * length). */
+  if (ulen != 0 && (ulen < 8 || (ulen > seglen && !(p->ip_frag && p->family == 6))))
     return SVP_DW_L4_BAD;
+  size_t left = svp_cur_left(&c);
+  if (left > seglen - 8)
+    left = seglen - 8;
   if (ulen)
     seglen = ulen;
   p->l4_len = seglen;
   p->payload = svp_cur_rest(&c);
   p->paylen = seglen - 8;
-  size_t left = svp_cur_left(&c);
   p->paycap = left < p->paylen ? (uint32_t)left : p->paylen;
   /* VXLAN: Ethernet inside UDP (flags byte has the I bit). */
   if (p->dport == VXLAN_PORT && p->paycap >= 8 + 14 && (p->payload[0] & 0x08)) {

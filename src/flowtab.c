@@ -918,7 +918,11 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
   }
   svp_ft_mem(ft, (int64_t)(sizeof *ft + ft->nbucket * sizeof *ft->bucket +
                            svp_csum_mem(ft->csum)));
+  /* libnids' table: 1/32 of the memory bound, and no more streams than the
+   * table holds flows (about 300 bytes a stream). */
   uint64_t nids_budget = ft->mem_limit / NIDS_MEM_SHARE;
+  if (nids_budget > ft->max_entries * 300)
+    nids_budget = ft->max_entries * 300;
   rc = svp_nids_open(ft, (unsigned)(nids_budget > UINT32_MAX ? UINT32_MAX : nids_budget),
                      &ft->nids);
   if (rc == SVP_OK) {

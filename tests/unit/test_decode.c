@@ -293,6 +293,22 @@ static void test_ip_layers(void)
   /* a later fragment */
   f[40 + sizeof ext - 6] = 0x01; /* offset 32 */
   CHECK_INT(dec(SVP_LT_RAW, f, n, &p), SVP_DW_IP6_FRAG);
+  /* UDP in the first fragment of an IPv6 datagram: the UDP length covers
+   * the whole datagram; what this fragment holds is what is captured. */
+  {
+    uint8_t u[128];
+    memset(u, 0, sizeof u);
+    u[0] = 0x60;
+    tp_put16(u + 4, 8 + 8 + 40); /* fragment header + UDP header + 40 bytes */
+    u[6] = 44;
+    u[40] = 17;                  /* fragment: next header UDP, offset 0, M */
+    tp_put16(u + 42, 1);
+    tp_put16(u + 48, 5000);
+    tp_put16(u + 50, 53);
+    tp_put16(u + 52, 1000);      /* UDP length of the whole datagram */
+    CHECK(dec(SVP_LT_RAW, u, 40 + 56, &p) == SVP_DW_OK && p.proto == 17 && p.ip_frag &&
+          p.paylen == 992 && p.paycap == 40);
+  }
   /* an extension header running past the packet */
   memcpy(f, ip6, 40);
   f[6] = 0;

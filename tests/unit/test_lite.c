@@ -338,8 +338,66 @@ static void test_udp_pairs(void)
   run_free(&r);
 }
 
+/* Split the IPv4 packet ip (n bytes) into two fragments at payload offset
+ * k (a multiple of 8) and feed both, second first when reversed. */
+static void feed_fragments(struct tp_run *r, const uint8_t *ip, size_t n, size_t k,
+                           bool reversed)
+{
+  uint8_t f1[2048], f2[2048];
+  size_t pay = n - 20;
+  memcpy(f1, ip, 20 + k);
+  tp_put16(f1 + 2, (uint16_t)(20 + k));
+  tp_put16(f1 + 6, 0x2000); /* MF, offset 0 */
+  memcpy(f2, ip, 20);
+  memcpy(f2 + 20, ip + 20 + k, pay - k);
+  tp_put16(f2 + 2, (uint16_t)(20 + pay - k));
+  tp_put16(f2 + 6, (uint16_t)(k / 8));
+  for (int i = 0; i < 2; i++) {
+    uint8_t *f = i ? f2 : f1;
+    f[10] = f[11] = 0;
+    tp_put16(f + 10, svp_csum_fold(svp_csum_partial(f, 20, 0)));
+  }
+  const uint8_t *a = reversed ? f2 : f1, *b = reversed ? f1 : f2;
+  size_t na = reversed ? 20 + pay - k : 20 + k, nb = reversed ? 20 + k : 20 + pay - k;
+  tp_feed(r->pl, a, na, ++r->frame, r->t += 1000);
+  tp_feed(r->pl, b, nb, ++r->frame, r->t += 1000);
+}
+
+static void test_ipv4_fragments(void)
+{
+  struct tp_run r;
+  run_start(&r);
+  uint8_t b[2048];
+  char q[101];
+  memset(q, 'q', 100);
+  q[100] = 0;
+  /* a UDP query in two fragments, the second arriving first */
+  size_t n = tp_udp(b, "10.7.0.1", 5353, "10.7.0.2", 53, q);
+  feed_fragments(&r, b, n, 56, true);
+  n = tp_udp(b, "10.7.0.2", 53, "10.7.0.1", 5353, "answer");
+  tp_feed(r.pl, b, n, ++r.frame, r.t += 1000);
+  /* a libnids TCP flow whose server segment is fragmented */
+  handshake(&r, "10.7.0.1", 41000, "10.7.0.2", 80, 10, 20);
+  pkt(&r, "10.7.0.1", 41000, "10.7.0.2", 80, 11, 21, P, "GET / HTTP/1.0\r\n\r\n");
+  n = tp_tcp(b, "10.7.0.2", 80, "10.7.0.1", 41000, 21, 29, P,
+             "HTTP/1.0 200 OK\r\nServer: fragmented-server/1.0\r\n\r\n");
+  feed_fragments(&r, b, n, 32, false);
+  run_end(&r);
+  const struct tp_flow *t = flow_by_port(&r, 53);
+  CHECK(t && t->f.l4 == SVP_L4_UDP && strcmp(tp_bytes(t, SVP_C2S), q) == 0);
+  CHECK(t && strcmp(tp_bytes(t, SVP_S2C), "answer") == 0);
+  t = flow_by_port(&r, 80);
+  CHECK(t && t->f.reasm == SVP_RA_NIDS &&
+        strcmp(tp_bytes(t, SVP_S2C), "HTTP/1.0 200 OK\r\nServer: fragmented-server/1.0\r\n\r\n") == 0);
+  const struct svp_pipeline_stats *ps = svp_pipeline_stats(r.pl);
+  CHECK_INT(ps->flows->nids_frag_datagrams, 2);
+  CHECK_INT(ps->decode[SVP_DW_FRAG_LATER], 4);
+  run_free(&r);
+}
+
 int main(void)
 {
+  test_ipv4_fragments();
   test_ipv6_in_order_and_reordered();
   test_overlaps();
   test_holes();
