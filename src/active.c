@@ -133,6 +133,21 @@ int svp_active_new(const struct svp_config *cfg, const struct svp_ruleset *rs,
     free(a);
     return rc;
   }
+  if (!(cfg->max_rate > 0) || !(cfg->host_rate > 0) || !cfg->max_parallel ||
+      !cfg->max_probes || cfg->intensity < 0 || cfg->intensity > 9) {
+    svp_diag_at(diag, SVP_SEV_ERROR, NULL, 0,
+                "active: rates, --max-parallel and --max-probes must be above 0, "
+                "--version-intensity 0 to 9");
+    svp_scope_free(a->scope);
+    free(a);
+    return SVP_ERR_ARG;
+  }
+  a->run = calloc(cfg->max_parallel, sizeof *a->run);
+  if (!a->run) {
+    svp_scope_free(a->scope);
+    free(a);
+    return SVP_ERR_NOMEM;
+  }
   a->cfg = cfg;
   a->rs = rs;
   a->id = id;
@@ -168,6 +183,7 @@ void svp_active_free(struct svp_active *a)
   act_net_abort(a);
   act_net_reap(a);
   free(a->jobs);
+  free(a->run);
   for (size_t i = 0; i < a->hosts.cap; i++)
     if (a->hosts.v[i].used)
       free(a->hosts.v[i].ptr);
@@ -365,6 +381,7 @@ static int queue_job(struct svp_active *a, const struct svp_endpoint *ep)
   j->soft = ep->res.verdict == SVP_SOFT ? ep->res.service : NULL;
   svp_probe_iter_init(&j->it, a->rs, ep->l4, ep->port, a->cfg->intensity);
   a->jobs[a->n_jobs++] = j;
+  a->want_activate = true;
   return SVP_OK;
 }
 

@@ -90,9 +90,15 @@ struct svp_active {
   struct act_map known;            /* endpoint key -> 1: queued, planned or done */
   struct act_map own;              /* our connections' 4-tuples -> expiry (live filter) */
   struct act_bucket global;
-  struct act_job **jobs;           /* queued and running, in queue order */
+  struct act_job **jobs;           /* queued, running and done, in queue order */
   size_t n_jobs, cap_jobs;
-  unsigned running;                /* jobs holding a connection slot */
+  size_t q_first;                  /* jobs before this index are not queued */
+  struct act_job **run;            /* jobs holding a connection slot (and some
+                                      just done, until compacted) */
+  unsigned n_run;                  /* entries in run */
+  unsigned running;                /* slots in use (<= cfg->max_parallel) */
+  bool want_activate;              /* a slot was freed or jobs were queued */
+  bool want_reap;                  /* some job is done */
   int64_t next_scan_us;            /* live: next look at the endpoint table */
   uint64_t dry_probes;             /* dry run: probes listed */
 
@@ -113,7 +119,7 @@ void act_ep_key(uint8_t key[40], const struct svp_addr *a, uint16_t port, enum s
 int act_net_step(struct svp_active *a, int timeout_ms);
 /* Close every socket; jobs still queued or running are counted unfinished. */
 void act_net_abort(struct svp_active *a);
-/* Drop finished jobs from the list. */
+/* Free finished jobs. */
 void act_net_reap(struct svp_active *a);
 
 #endif

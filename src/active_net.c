@@ -153,10 +153,12 @@ static void release(struct svp_active *a, struct act_job *j)
   if (j->st != JS_QUEUED && j->st != JS_DONE) {
     j->host->busy = false;
     a->running--;
+    a->want_activate = true;
   }
   free(j->buf);
   j->buf = NULL;
   j->st = JS_DONE;
+  a->want_reap = true;
 }
 
 static void finish(struct svp_active *a, struct act_job *j, enum outcome o)
@@ -230,18 +232,28 @@ static void begin_read(struct svp_active *a, struct act_job *j, int64_t now)
   j->wr_off = 0;
 }
 
-/* Write what is left of the payload; false if the connection broke. */
-static bool write_some(struct act_job *j)
+/* Write what is left of the payload: 0, or the errno that stopped it. */
+static int write_some(struct act_job *j)
 {
   size_t n = j->probe->payload_len;
   while (j->wr_off < n) {
     ssize_t w = send(j->fd, j->probe->payload + j->wr_off, n - j->wr_off,
                      MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0)
-      return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+      return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : errno;
     j->wr_off += (size_t)w;
   }
-  return true;
+  return 0;
+}
+
+/* The payload could not be sent. UDP: a closed port (ICMP unreachable
+ * from an earlier datagram) ends the endpoint. */
+static void send_failed(struct svp_active *a, struct act_job *j, int err)
+{
+  if (j->l4 == SVP_L4_UDP && err == ECONNREFUSED)
+    finish(a, j, OUT_UNREACHABLE);
+  else
+    end_probe(a, j, true);
 }
 
 /* Pick the job's next probe and, when the limits allow, start it. */
@@ -282,8 +294,15 @@ static void job_next(struct svp_active *a, struct act_job *j, int64_t now)
   if (j->reuse && j->fd >= 0) {
     j->reuse = false; /* keep the NULL probe's bytes: nmap's nextProbe(false) */
     begin_read(a, j, now);
-    if (!write_some(j))
-      end_probe(a, j, true);
+    if (write_some(j)) {
+      /* the server closed the NULL probe's connection meanwhile: the same
+       * probe again, on a new connection */
+      close_fd(a, j);
+      j->pending = j->probe;
+      j->sent--;
+      a->st.probes_sent--;
+      j->st = JS_NEXT;
+    }
     return;
   }
   j->len = 0;
@@ -302,8 +321,9 @@ static void job_next(struct svp_active *a, struct act_job *j, int64_t now)
     }
   }
   begin_read(a, j, now);
-  if (!write_some(j))
-    end_probe(a, j, true);
+  int err = write_some(j);
+  if (err)
+    send_failed(a, j, err);
 }
 
 static void on_connected(struct svp_active *a, struct act_job *j, int64_t now)
@@ -317,7 +337,7 @@ static void on_connected(struct svp_active *a, struct act_job *j, int64_t now)
     return;
   }
   begin_read(a, j, now);
-  if (!write_some(j))
+  if ((err = write_some(j)) != 0)
     end_probe(a, j, true);
 }
 
@@ -378,10 +398,27 @@ static void on_readable(struct svp_active *a, struct act_job *j, int64_t now)
 
 /* ---- scheduling ------------------------------------------------------------ */
 
-/* Give queued jobs a connection slot: one per host, --max-parallel overall. */
+/* Drop finished jobs from the run list (order kept). */
+static void run_compact(struct svp_active *a)
+{
+  unsigned k = 0;
+  for (unsigned i = 0; i < a->n_run; i++)
+    if (a->run[i]->st != JS_DONE)
+      a->run[k++] = a->run[i];
+  a->n_run = k;
+}
+
+/* Give queued jobs a connection slot: one per host, --max-parallel overall.
+ * The queue is only looked at when a slot was freed or jobs were added. */
 static void activate(struct svp_active *a)
 {
-  for (size_t i = 0; i < a->n_jobs && a->running < a->cfg->max_parallel; i++) {
+  if (!a->want_activate)
+    return;
+  a->want_activate = false;
+  run_compact(a);
+  while (a->q_first < a->n_jobs && a->jobs[a->q_first]->st != JS_QUEUED)
+    a->q_first++;
+  for (size_t i = a->q_first; i < a->n_jobs && a->running < a->cfg->max_parallel; i++) {
     struct act_job *j = a->jobs[i];
     if (j->st != JS_QUEUED)
       continue;
@@ -392,30 +429,31 @@ static void activate(struct svp_active *a)
     if (j->host->busy)
       continue;
     j->buf = malloc(ACT_RESP_MAX);
-    if (!j->buf)
-      return; /* try again later */
+    if (!j->buf) {
+      a->want_activate = true; /* try again at the next step */
+      return;
+    }
     j->host->busy = true;
     a->running++;
+    a->run[a->n_run++] = j;
     j->st = JS_NEXT;
   }
 }
 
 static void start_probes(struct svp_active *a, int64_t now)
 {
-  activate(a);
-  for (size_t i = 0; i < a->n_jobs; i++)
-    if (a->jobs[i]->st == JS_NEXT)
-      job_next(a, a->jobs[i], now);
-  activate(a); /* slots freed by jobs that just finished */
-  for (size_t i = 0; i < a->n_jobs; i++)
-    if (a->jobs[i]->st == JS_NEXT)
-      job_next(a, a->jobs[i], now);
+  for (int round = 0; round < 2; round++) { /* again for slots freed meanwhile */
+    activate(a);
+    for (unsigned i = 0; i < a->n_run; i++)
+      if (a->run[i]->st == JS_NEXT)
+        job_next(a, a->run[i], now);
+  }
 }
 
 static void check_deadlines(struct svp_active *a, int64_t now)
 {
-  for (size_t i = 0; i < a->n_jobs; i++) {
-    struct act_job *j = a->jobs[i];
+  for (unsigned i = 0; i < a->n_run; i++) {
+    struct act_job *j = a->run[i];
     if (j->st == JS_CONNECTING && now >= j->deadline_us)
       unreachable(a, j, ETIMEDOUT);
     else if (j->st == JS_READING && now >= j->deadline_us)
@@ -423,12 +461,12 @@ static void check_deadlines(struct svp_active *a, int64_t now)
   }
 }
 
-/* Microseconds until the next thing is due; -1 if no job is left. */
+/* Microseconds until the next thing is due; -1 if nothing runs. */
 static int64_t next_due(struct svp_active *a, int64_t now)
 {
-  int64_t due = -1;
-  for (size_t i = 0; i < a->n_jobs; i++) {
-    struct act_job *j = a->jobs[i];
+  int64_t due = a->want_activate ? 100000 : -1; /* activation failed: retry */
+  for (unsigned i = 0; i < a->n_run; i++) {
+    struct act_job *j = a->run[i];
     int64_t d;
     switch (j->st) {
     case JS_CONNECTING:
@@ -438,7 +476,6 @@ static int64_t next_due(struct svp_active *a, int64_t now)
       d = h > g ? h : g;
       break;
     }
-    case JS_QUEUED: d = 1000000; break; /* woken by a finishing job anyway */
     default: continue;
     }
     if (d < 0)
@@ -455,15 +492,15 @@ int act_net_step(struct svp_active *a, int timeout_ms)
   start_probes(a, now);
 
   size_t nfd = 0;
-  struct pollfd *pfd = calloc(a->running ? a->running : 1, sizeof *pfd);
-  struct act_job **who = calloc(a->running ? a->running : 1, sizeof *who);
+  struct pollfd *pfd = calloc(a->n_run ? a->n_run : 1, sizeof *pfd);
+  struct act_job **who = calloc(a->n_run ? a->n_run : 1, sizeof *who);
   if (!pfd || !who) {
     free(pfd);
     free(who);
     return 100;
   }
-  for (size_t i = 0; i < a->n_jobs && nfd < a->running; i++) {
-    struct act_job *j = a->jobs[i];
+  for (unsigned i = 0; i < a->n_run; i++) {
+    struct act_job *j = a->run[i];
     if ((j->st != JS_CONNECTING && j->st != JS_READING) || j->fd < 0)
       continue;
     short ev = j->st == JS_CONNECTING ? POLLOUT : POLLIN;
@@ -472,11 +509,14 @@ int act_net_step(struct svp_active *a, int timeout_ms)
     pfd[nfd] = (struct pollfd){.fd = j->fd, .events = ev};
     who[nfd++] = j;
   }
+  /* microsecond timeout: probes leave on their token's time, not up to a
+   * millisecond later (which would lower the rate a little every time) */
   int64_t due = next_due(a, now);
-  int wait = timeout_ms;
-  if (due >= 0 && due / 1000 < wait)
-    wait = (int)((due + 999) / 1000);
-  int pr = poll(pfd, nfd, wait);
+  int64_t wait_us = (int64_t)timeout_ms * 1000;
+  if (due >= 0 && due < wait_us)
+    wait_us = due;
+  struct timespec ts = {.tv_sec = wait_us / 1000000, .tv_nsec = (wait_us % 1000000) * 1000};
+  int pr = ppoll(pfd, nfd, &ts, NULL);
   now = act_mono_us();
   for (size_t k = 0; pr > 0 && k < nfd; k++) {
     struct act_job *j = who[k];
@@ -489,8 +529,9 @@ int act_net_step(struct svp_active *a, int timeout_ms)
     }
     if (j->st != JS_READING)
       continue;
-    if ((re & POLLOUT) && !write_some(j)) {
-      end_probe(a, j, true);
+    int err;
+    if ((re & POLLOUT) && (err = write_some(j)) != 0) {
+      send_failed(a, j, err);
       continue;
     }
     if (re & (POLLIN | POLLERR | POLLHUP))
@@ -522,6 +563,11 @@ void act_net_abort(struct svp_active *a)
 
 void act_net_reap(struct svp_active *a)
 {
+  if (!a->want_reap)
+    return;
+  a->want_reap = false;
+  run_compact(a);
+  a->q_first = 0;
   size_t k = 0;
   for (size_t i = 0; i < a->n_jobs; i++) {
     if (a->jobs[i]->st == JS_DONE)

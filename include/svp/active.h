@@ -157,9 +157,11 @@ const struct svp_flow_sink *svp_active_sink(struct svp_active *a,
  * caller may wait before the next call (1..1000). */
 unsigned svp_active_tick(struct svp_active *a);
 
-/* Probe every eligible endpoint now, and return when all are done or the
- * stop flag is set (offline runs; at the end of a live run it finishes
- * nothing new: it closes what is open). SVP_OK or SVP_ERR_NOMEM. */
+/* Offline: probe every eligible endpoint now (dry run: print the plan),
+ * and return when all are done or the stop flag is set. Live, once the
+ * capture has ended: finish the endpoints already queued unless the stop
+ * flag is set (then close everything at once). Either way the stats are
+ * complete afterwards. SVP_OK or SVP_ERR_NOMEM. */
 int svp_active_run(struct svp_active *a);
 
 const struct svp_active_stats *svp_active_stats(const struct svp_active *a);
