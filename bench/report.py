@@ -14,10 +14,12 @@ in README.md (appending the markers if they are missing).
 Python 3 standard library only.
 """
 import os
+import re
 import statistics
 import sys
 
 PEERS = ("p0f", "prads", "ndpi", "tshark")
+PEER_NAME = {"p0f": "p0f", "prads": "prads", "ndpi": "ndpiReader", "tshark": "tshark"}
 TOOL_TEXT = {
     "floor": "read floor (`bench_readfloor`: bare `pcap_next_ex` loop)",
     "tcpdump": "`tcpdump -r F -w /dev/null`",
@@ -102,59 +104,124 @@ def machine_lines(info):
     return out
 
 
-def table_section(rundir):
+RES_COLS = "workload tool round wall user sys rss rc load1 others".split()
+WL_COLS = "workload file bytes packets flows description md5".split()
+
+
+def run_label(rundir, info):
+    return "`%s` (%s)" % (os.path.relpath(rundir, os.path.join(rundir, "..", "..", "..", "..")),
+                          one(info, "date"))
+
+
+def tool_rows(res, name, tools):
+    """Medians per tool of one workload, in TOOL_TEXT order."""
+    rows = [r for r in res if r["workload"] == name and r["tool"] in tools]
+    seen = []
+    for r in rows:
+        if r["tool"] not in seen:
+            seen.append(r["tool"])
+    order = [t for t in TOOL_TEXT if t in seen] + [t for t in seen if t not in TOOL_TEXT]
+    return [(t, medians([r for r in rows if r["tool"] == t])) for t in order]
+
+
+def table_line(t, tag, m, floor, packets, flows):
+    name = TOOL_TEXT.get(t, t)
+    if m is None:
+        return "| %s | %s | 0 | failed | | | | | | | | |" % (name, tag)
+    wall, cpu, rss, lo, hi, n, nbad = m
+    fw = fmt_ratio(wall / floor[0]) if floor else "-"
+    fc = fmt_ratio(cpu / floor[1]) if floor and floor[1] > 0 else "-"
+    fr = fmt_ratio(rss / floor[2]) if floor else "-"
+    spread = "%.0f%%" % (100.0 * (hi - lo) / lo) if lo > 0 else "-"
+    return "| %s | %s | %d%s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s |" % (
+        name, tag, n, " (+%d failed)" % nbad if nbad else "", fmt_s(wall), fw, fmt_s(cpu), fc,
+        rss, fr, fmt_rate(packets / wall), fmt_rate(flows / wall), spread)
+
+
+def same_workload(a, b):
+    """Do two workloads.tsv rows name the same capture? (reason if not)"""
+    if a.get("md5") and b.get("md5"):
+        return None if a["md5"] == b["md5"] else "md5 %s != %s" % (a["md5"], b["md5"])
+    if (a["bytes"], a["packets"]) != (b["bytes"], b["packets"]):
+        return "%s bytes/%s packets != %s bytes/%s packets" % (
+            a["bytes"], a["packets"], b["bytes"], b["packets"])
+    return None
+
+
+def table_section(rundir, peers_dir=None):
+    """The table of one run; with peers_dir, p0f/prads/ndpiReader/tshark and
+    their own read floor come from that run instead. Every ratio is to the
+    read floor of the run the row came from."""
     info = read_info(rundir)
-    res = read_tsv(os.path.join(rundir, "results.tsv"),
-                   "workload tool round wall user sys rss rc load1 others".split())
-    wls = read_tsv(os.path.join(rundir, "workloads.tsv"),
-                   "workload file bytes packets flows description".split())
+    res = read_tsv(os.path.join(rundir, "results.tsv"), RES_COLS)
+    wls = read_tsv(os.path.join(rundir, "workloads.tsv"), WL_COLS)
+    runs = [("A", rundir, info, res, wls)]
+    if peers_dir:
+        pinfo = read_info(peers_dir)
+        runs.append(("B", peers_dir, pinfo,
+                     read_tsv(os.path.join(peers_dir, "results.tsv"), RES_COLS),
+                     read_tsv(os.path.join(peers_dir, "workloads.tsv"), WL_COLS)))
     out = []
-    out += machine_lines(info)
-    out.append("")
+    if peers_dir:
+        out.append("Two runs of `bench/run.sh` on the same captures (checked by md5, or by size "
+                   "and packet count if a run predates the md5) and the same machine. "
+                   "Each row says which run it comes from, and each ratio is to the read floor "
+                   "**of that same run**, so a busier or quieter hour cancels out of the "
+                   "ratios (not out of the absolute times).")
+        out.append("")
+        out.append("- Run A, floor, tcpdump and svpassive: %s" % run_label(rundir, info))
+        out.append("- Run B, floor and the peers (p0f, prads, ndpiReader, tshark): %s" %
+                   run_label(peers_dir, pinfo))
+        out.append("")
+    for tag, rdir, rinfo, _, _ in runs:
+        if peers_dir:
+            out.append("Run %s:" % tag)
+            out.append("")
+        out += machine_lines(rinfo)
+        out.append("")
     for wl in wls:
         name = wl["workload"]
-        rows = [r for r in res if r["workload"] == name]
-        if not rows:
-            continue
         packets, flows = int(wl["packets"]), int(wl["flows"])
+        blocks = []  # (tag, [(tool, medians)], floor medians)
+        for tag, rdir, rinfo, rres, rwls in runs:
+            if tag == "B":
+                twin = [w for w in rwls if w["workload"] == name]
+                why = same_workload(wl, twin[0]) if twin else "not in run B"
+                if why:
+                    out.append("Run B not used for %s: %s." % (name, why))
+                    out.append("")
+                    continue
+                keep = ("floor",) + PEERS
+            else:
+                keep = [r["tool"] for r in rres if not (peers_dir and r["tool"] in PEERS)]
+            meds = tool_rows(rres, name, keep)
+            if meds:
+                blocks.append((tag, meds, dict(meds).get("floor")))
+        if not blocks:
+            continue
         out.append("### %s: %s" % (name, wl["description"]))
         out.append("")
-        out.append("`%s`: %.2f GB, %s packets, %s TCP flows." % (
+        out.append("`%s`: %.2f GB, %s packets, %s TCP flows%s." % (
             os.path.basename(wl["file"]), int(wl["bytes"]) / 1e9,
-            "{:,}".format(packets), "{:,}".format(flows)))
+            "{:,}".format(packets), "{:,}".format(flows),
+            ", md5 %s" % wl["md5"] if wl.get("md5") else ""))
         out.append("")
-        out.append("| tool | rounds | wall s | × floor | CPU s (user+sys) | × floor | peak RSS MB "
-                   "| × floor | packets/s | flows/s | wall spread |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
-        med = {}
-        tools = []
-        for r in rows:
-            if r["tool"] not in tools:
-                tools.append(r["tool"])
-        order = [t for t in TOOL_TEXT if t in tools] + [t for t in tools if t not in TOOL_TEXT]
-        for t in order:
-            med[t] = medians([r for r in rows if r["tool"] == t])
-        floor = med.get("floor")
-        for t in order:
-            m = med.get(t)
-            if m is None:
-                out.append("| %s | 0 | failed | | | | | | | | |" % TOOL_TEXT.get(t, t))
-                continue
-            wall, cpu, rss, lo, hi, n, nbad = m
-            fw = fmt_ratio(wall / floor[0]) if floor else "-"
-            fc = fmt_ratio(cpu / floor[1]) if floor and floor[1] > 0 else "-"
-            fr = fmt_ratio(rss / floor[2]) if floor else "-"
-            spread = "%.0f%%" % (100.0 * (hi - lo) / lo) if lo > 0 else "-"
-            out.append("| %s | %d%s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s |" % (
-                TOOL_TEXT.get(t, t), n, " (+%d failed)" % nbad if nbad else "", fmt_s(wall), fw,
-                fmt_s(cpu), fc, rss, fr, fmt_rate(packets / wall), fmt_rate(flows / wall),
-                spread))
+        out.append("| tool | run | rounds | wall s | × floor | CPU s (user+sys) | × floor "
+                   "| peak RSS MB | × floor | packets/s | flows/s | wall spread |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for tag, meds, floor in blocks:
+            for t, m in meds:
+                out.append(table_line(t, tag if peers_dir else "", m, floor, packets, flows))
         out.append("")
-        out += targets(name, med)
+        out += targets(name, blocks, rundir)
         out.append("")
+    out += stats_lines(rundir, wls)
     check = os.path.join(rundir, "check.txt")
     if os.path.exists(check):
         out.append("### Correctness on the many-flows capture (`bench/check-truth.py`)")
+        out.append("")
+        out.append("svpassive's `-oJ` output of its last timed round in run A, scored against "
+                   "the generator's truth:")
         out.append("")
         out.append("```")
         out += [l.rstrip("\n") for l in open(check, encoding="utf-8")][:60]
@@ -163,26 +230,104 @@ def table_section(rundir):
     return out
 
 
-def targets(name, med):
-    """The issue's targets, checked against this run's medians."""
+def check_result(rundir):
+    path = os.path.join(rundir, "check.json")
+    if not os.path.exists(path):
+        return None
+    import json
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def targets(name, blocks, rundir):
+    """The issue's targets, each tool against the floor of its own run."""
     out = []
-    floor, svp = med.get("floor"), med.get("svpassive")
-    if not floor or not svp:
-        if not svp:
-            out.append("svpassive: not measured in this run (see the notes above).")
+    ratio = {}  # tool -> (wall / own floor's wall, wall)
+    for _, meds, floor in blocks:
+        for t, m in meds:
+            if m and floor and t != "floor":
+                ratio[t] = (m[0] / floor[0], m[0], m[2])
+    svp = ratio.get("svpassive")
+    if not svp:
+        out.append("svpassive: not measured in this run (see the notes above).")
         return out
     limit = 6.0 if name.startswith("many") else 3.0
-    ratio = svp[0] / floor[0]
     out.append("- svpassive within %.0f× the read floor: %s (%.2f×)" % (
-        limit, "**yes**" if ratio <= limit else "**no**", ratio))
+        limit, "**yes**" if svp[0] <= limit else "**no**", svp[0]))
     if name.startswith("many"):
         out.append("- svpassive peak RSS under 256 MB: %s (%.0f MB)" % (
             "**yes**" if svp[2] < 256 else "**no**", svp[2]))
-    peers = [(med[p][0], p) for p in PEERS if med.get(p)]
+        chk = check_result(rundir)
+        if chk:
+            c, short = chk["counts"], chk["problems"].get("flows_short", 0)
+            acc = c["identified"] + c["softmatched"] + c["unknown"]
+            good = acc == chk["expected"] and not c["missing"] and not c["wrong"] and not short
+            out.append("- every endpoint with server bytes accounted for, nothing wrong: %s "
+                       "(%d of %d endpoints, %d missing, %d wrong, %d endpoints counting fewer "
+                       "flows than carried server bytes; %d of %d truth flows counted)" % (
+                           "**yes**" if good else "**no**", acc, chk["expected"], c["missing"],
+                           c["wrong"], short, chk["flows_counted"], chk["truth_flows"]))
+    peers = sorted((ratio[p][0], p) for p in PEERS if p in ratio)
     if peers:
-        best, who = min(peers)
-        out.append("- at least 4× faster than the fastest peer (%s, %s s): %s (%.1f×)" % (
-            who, fmt_s(best), "**yes**" if best / svp[0] >= 4 else "**no**", best / svp[0]))
+        best, who = peers[0]
+        speed = best / svp[0]
+        out.append("- at least 4× faster than the fastest peer (%s, %s s, %s the floor of its "
+                   "run): %s (%.2f× on floor-relative time; %.2f× on raw wall time)" % (
+                       PEER_NAME[who], fmt_s(ratio[who][1]),
+                       fmt_ratio(best), "**yes**" if speed >= 4 else "**no**", speed,
+                       ratio[who][1] / svp[1]))
+        if best < 4:
+            out.append("  - not reachable by any tool that reads the capture: %s itself runs "
+                       "at %s the read floor, so 4× faster than it would be %s the floor" % (
+                           PEER_NAME[who], fmt_ratio(best), fmt_ratio(best / 4)))
+    return out
+
+
+MATCH_RE = re.compile(r"matching: (\d+) whole plans run, (\d+) flows confirmed[^,]*, "
+                      r"([0-9.]+) s in all \(([0-9.]+) us per flow with server bytes\)")
+EP_RE = re.compile(r"(\d+) endpoints: (\d+) identified, (\d+) softmatched, (\d+) unknown")
+FLOWS_RE = re.compile(r"svpassive: (\d+) flows")
+
+
+def stats_lines(rundir, wls):
+    """Matching cost from svpassive -v (one extra run per workload, not timed in the table)."""
+    out = []
+    for wl in wls:
+        path = os.path.join(rundir, "stats-%s.err" % wl["workload"])
+        if not os.path.exists(path):
+            continue
+        text = open(path, encoding="utf-8", errors="replace").read()
+        if not out:
+            out.append("### Matching cost (svpassive's own clock, `-v`)")
+            out.append("")
+            out.append("One more svpassive run per workload with `-v` after the timed rounds "
+                       "(`-v` adds evidence to the outputs, so these runs are not in the table). "
+                       "svpassive times its matching (probe choice, prefilter, PCRE2, templates) "
+                       "with the monotonic clock. Per flow: matching time over flows with "
+                       "server bytes. Per endpoint: all matching time over endpoints that "
+                       "sent bytes (identified, softmatched or unknown), an upper bound of "
+                       "what a newly seen endpoint costs, since later flows of a known "
+                       "endpoint are only re-checked against its line. Callgrind's split "
+                       "between the two paths is in the instruction-count section.")
+            out.append("")
+            out.append("| workload | flows | endpoints with server bytes | whole plans run "
+                       "| flows confirmed by their endpoint's line | matching s "
+                       "| µs per flow with server bytes | µs per endpoint |")
+            out.append("|---|---|---|---|---|---|---|---|")
+        m, e, fl = MATCH_RE.search(text), EP_RE.search(text), FLOWS_RE.search(text)
+        if not (m and e and fl):
+            out.append("| %s | (svpassive -v printed no matching figures: %s) |||||||" % (
+                wl["workload"], " / ".join(l for l in text.splitlines()
+                                          if l.startswith("svpassive:"))[:300]))
+            continue
+        eps = int(e.group(2)) + int(e.group(3)) + int(e.group(4))
+        secs = float(m.group(3))
+        out.append("| %s | %s | %s | %s | %s | %.2f | %s | %.1f |" % (
+            wl["workload"], "{:,}".format(int(fl.group(1))), "{:,}".format(eps),
+            "{:,}".format(int(m.group(1))), "{:,}".format(int(m.group(2))), secs,
+            m.group(4), 1e6 * secs / eps if eps else 0))
+    if out:
+        out.append("")
     return out
 
 
@@ -225,6 +370,14 @@ def callgrind_section(rundir):
     return out
 
 
+PER_CALL = {  # function -> (counter in svpassive -v's matching line, what one call is)
+    "ident.c:run_plan": (1, "whole plan (a flow of an endpoint not yet settled: "
+                            "a newly seen endpoint, or a change on it)"),
+    "ident.c:confirm_line": (2, "flow confirmed by its endpoint's line (all calls' "
+                                "cost over the hits)"),
+}
+
+
 def matching_lines(rundir, svp, empty):
     """Inclusive cost of the matching functions, per flow and per endpoint,
     in instructions and in microseconds at this run's native speed."""
@@ -243,17 +396,34 @@ def matching_lines(rundir, svp, empty):
                            "%.0f instructions per µs" % (native[0][1], native[0][2], rate))
         except ValueError:
             pass
+    counts = None
+    err = os.path.join(rundir, "cg-svp.err")
+    if os.path.exists(err):
+        counts = MATCH_RE.search(open(err, encoding="utf-8", errors="replace").read())
+        if counts:
+            out.append("- svpassive -v on the slice: %s whole plans run, %s flows confirmed by "
+                       "their endpoint's line" % (counts.group(1), counts.group(2)))
     flows, eps = int(svp["flows"]), int(svp["endpoints"] or 0)
+    us = lambda x: " (%.1f µs)" % (x / rate) if rate else ""
+    found = set()
     for r in rows:
         if r[0] == "native_cpu_s" or len(r) != 2:
             continue
+        found.add(r[0])
         ir = int(r[1])
         per_flow = ir / flows
         per_ep = ir / eps if eps else 0
-        us = lambda x: " (%.1f µs)" % (x / rate) if rate else ""
-        out.append("- `%s` (inclusive, matching): %s Ir in all; per flow %.0f Ir%s; "
-                   "per endpoint listed %.0f Ir%s" % (
-                       r[0], "{:,}".format(ir), per_flow, us(per_flow), per_ep, us(per_ep)))
+        line = ("- `%s` (inclusive): %s Ir in all; per flow %.0f Ir%s; per endpoint listed "
+                "%.0f Ir%s" % (r[0], "{:,}".format(ir), per_flow, us(per_flow), per_ep,
+                               us(per_ep)))
+        if r[0] in PER_CALL and counts and int(counts.group(PER_CALL[r[0]][0])):
+            n = int(counts.group(PER_CALL[r[0]][0]))
+            line += "; **per %s: %.0f Ir%s**" % (PER_CALL[r[0]][1], ir / n, us(ir / n))
+        out.append(line)
+    missing = [f for f in PER_CALL if f not in found]
+    if missing:
+        out.append("- not in the profile (inlined by the compiler, or renamed): %s" %
+                   ", ".join("`%s`" % f for f in missing))
     return out
 
 
@@ -311,12 +481,19 @@ def replace_section(readme, mode, body):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("table", "callgrind", "linearity"):
-        print("usage: report.py table|callgrind|linearity RUNDIR README.md", file=sys.stderr)
+    args = sys.argv[1:]
+    peers = None
+    if len(args) == 4 and args[0] == "table" and args[2].startswith("--peers="):
+        peers = args.pop(2)[len("--peers="):]
+    if len(args) != 3 or args[0] not in ("table", "callgrind", "linearity"):
+        print("usage: report.py table RUNDIR [--peers=RUNDIR] README.md\n"
+              "       report.py callgrind|linearity RUNDIR README.md", file=sys.stderr)
         return 2
-    mode, rundir, readme = sys.argv[1:]
-    body = {"table": table_section, "callgrind": callgrind_section,
-            "linearity": linearity_section}[mode](rundir)
+    mode, rundir, readme = args
+    if mode == "table":
+        body = table_section(rundir, peers)
+    else:
+        body = {"callgrind": callgrind_section, "linearity": linearity_section}[mode](rundir)
     replace_section(readme, mode, body)
     print("\n".join(body))
     return 0

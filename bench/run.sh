@@ -29,6 +29,11 @@
 #   --no-install       do not apt-get install the tools
 #   --no-readme        measure, but leave bench/README.md alone
 #   --keep             --linearity: keep the generated captures above scale 1
+#   --merge-peers DIR  the table: take p0f/prads/ndpiReader/tshark (and their own
+#                      read floor) from the earlier run DIR (bench/work/runs/...),
+#                      e.g. one made with --tools floor,tcpdump,p0f,prads,ndpi,tshark.
+#                      Each row is marked with its run; each ratio is to the floor
+#                      of the same run; the captures must have the same md5.
 # Environment: SVP_BENCH_BUILD (build dir, default build-bench),
 # SVP_BENCH_WORK (big files, default bench/work, git-ignored).
 set -euo pipefail
@@ -49,6 +54,7 @@ SEED=1
 INSTALL=1
 WRITE_README=1
 KEEP=0
+PEERS_DIR=""
 COMMAND="bench/run.sh${*:+ $*}"
 
 log() { printf '%s run.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -70,12 +76,16 @@ while [ $# -gt 0 ]; do
     --no-install) INSTALL=0; shift ;;
     --no-readme) WRITE_README=0; shift ;;
     --keep) KEEP=1; shift ;;
+    --merge-peers) PEERS_DIR=$(cd "$2" && pwd) || exit 2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
 [ -n "$ROUNDS" ] || { [ $MODE = linearity ] && ROUNDS=3 || ROUNDS=5; }
 [ -n "$PEER_ROUNDS" ] || PEER_ROUNDS=$ROUNDS
+if [ -n "$PEERS_DIR" ] && [ ! -s "$PEERS_DIR/results.tsv" ]; then
+  echo "run.sh: --merge-peers: no results.tsv in $PEERS_DIR" >&2; exit 2
+fi
 
 # --- tools and build ------------------------------------------------------------
 install_deps() {
@@ -187,8 +197,9 @@ measure() {
 workload_row() {
   local name=$1 f=$2 desc=$3 flows=$4 packets
   packets=$("$FLOOR" "$f" | awk '{print $1}')   # also warms the page cache
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$f" "$(stat -c %s "$f")" "$packets" "$flows" \
-    "$desc" >>"$RUN/workloads.tsv"
+  # The checksum lets report.py --merge-peers prove two runs read the same file.
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$f" "$(stat -c %s "$f")" "$packets" "$flows" \
+    "$desc" "$(md5sum <"$f" | cut -d' ' -f1)" >>"$RUN/workloads.tsv"
 }
 
 truth_value() { awk -F'\t' -v k="$2" '$1 == "S" && $2 == k { print $3 }' "$1"; }
@@ -218,6 +229,16 @@ noise_summary() {
   awk -F'\t' '{ w += $4; o += $10; if ($4 > 0 && $10 / $4 > m) m = $10 / $4 }
     END { if (w > 0) printf "noise\tother processes used %.2f cores on average while the tools ran (worst run: %.2f); load average at the end: %s\n", o / w, m, L }' \
     L="$(cut -d' ' -f1-3 /proc/loadavg)" "$RUN/results.tsv" >>"$RUN/info.tsv"
+}
+
+# svp_stats WORKLOAD FILE: one more svpassive run with -v, for its matching
+# counters and clock (not in the table: -v adds evidence to the outputs).
+svp_stats() {
+  local wl=$1 f=$2
+  log "$wl: svpassive -v for the matching figures"
+  /usr/bin/time -f '%e %U %S %M' -o "$RUN/stats-$wl.time" \
+    "$SVP" -r "$f" -oJ "$RUN/svp-$wl-v.jsonl" -v >/dev/null 2>"$RUN/stats-$wl.err" || true
+  grep '^svpassive:' "$RUN/stats-$wl.err" >&2 || true
 }
 
 # --- modes --------------------------------------------------------------------------
@@ -265,6 +286,9 @@ mode_table() {
     done
   done
   noise_summary
+  if [[ " ${tools[*]} " == *" svpassive "* ]]; then
+    for i in "${!files[@]}"; do svp_stats "${names[$i]}" "${files[$i]}"; done
+  fi
   if [[ " ${tools[*]} " == *" svpassive "* ]] && [[ " ${names[*]} " == *" many "* ]]; then
     f=$(gen_many "$SCALE")
     local last
@@ -273,8 +297,10 @@ mode_table() {
       --summary "$last" --json "$RUN/check.json" >"$RUN/check.txt" || true
     cat "$RUN/check.txt" >&2
   fi
-  [ $WRITE_README = 1 ] && python3 "$SRC/bench/report.py" table "$RUN" "$README" >/dev/null
-  python3 "$SRC/bench/report.py" table "$RUN" "$RUN/report.md"
+  local peers=()
+  [ -n "$PEERS_DIR" ] && peers=(--peers="$PEERS_DIR")
+  [ $WRITE_README = 1 ] && python3 "$SRC/bench/report.py" table "$RUN" "${peers[@]}" "$README" >/dev/null
+  python3 "$SRC/bench/report.py" table "$RUN" "${peers[@]}" "$RUN/report.md"
 }
 
 mode_linearity() {
@@ -306,7 +332,7 @@ callgrind_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 # Functions whose inclusive cost is "matching" (probe choice, prefilter,
 # PCRE2, templates), as svpassive names them today; override with
 # SVP_BENCH_MATCH_FUNCS="file.c:function ...".
-MATCH_FUNCS=${SVP_BENCH_MATCH_FUNCS:-"ident.c:evaluate match.c:svp_match_response"}
+MATCH_FUNCS=${SVP_BENCH_MATCH_FUNCS:-"ident.c:evaluate ident.c:run_plan ident.c:confirm_line match.c:svp_match_response match.c:svp_match_rule"}
 
 # cpu_median N CMD...: median user+sys seconds of N runs of CMD.
 cpu_median() {
@@ -331,7 +357,7 @@ mode_callgrind() {
     "$SVP" -r "$empty" -oJ "$RUN/cg-empty.jsonl" >/dev/null 2>"$RUN/cg-empty.err" || true
   log "callgrind: svpassive on the slice ($packets packets, $flows flows)"
   valgrind --tool=callgrind --callgrind-out-file="$cg.svp.out" \
-    "$SVP" -r "$slice" -oJ "$RUN/cg.jsonl" >/dev/null 2>"$RUN/cg-svp.err" || true
+    "$SVP" -r "$slice" -oJ "$RUN/cg.jsonl" -v >/dev/null 2>"$RUN/cg-svp.err" || true
   log "callgrind: the read floor on the slice"
   valgrind --tool=callgrind --callgrind-out-file="$cg.floor.out" \
     "$FLOOR" "$slice" >/dev/null 2>"$RUN/cg-floor.err" || true
