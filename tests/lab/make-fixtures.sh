@@ -2,7 +2,8 @@
 # make-fixtures.sh: raw server responses plus nmap's verdict on them, for the
 # rule engine's tests (tests/fixtures/responses/<server>/).
 #
-# usage: tests/lab/make-fixtures.sh [SERVER...]     (default: every server file)
+# usage: tests/lab/make-fixtures.sh [SERVER...]     (default: every server file;
+#        naming servers refreshes only their fixtures)
 #
 # For each server: start the real program in the namespace svplab-fix, run
 # `nmap -sV --version-trace` against its port while tcpdump records the scan,
@@ -14,6 +15,9 @@
 #   probe         the probe name (one line)      proto   tcp or udp
 #   response.bin  the server's raw bytes         match   hard|soft PROBE LINE SERVICE
 #   nmap.xml      nmap -sV -oX for that port     SOURCE  packages, versions, commands, date
+#   trace         nmap's --version-trace output for that scan: the rules' own
+#                 verdict, before any NSE version script rewrote the service
+#                 (snmp-info does), and whether the final match was soft
 # A server nmap does not identify gets no fixture (reported at the end).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +82,7 @@ for s in "${started[@]}"; do
   rm -rf "${OUT:?}/$s"
   mkdir -p "$OUT/$s"
   cp "$w/probe" "$w/proto" "$w/response.bin" "$w/match" "$w/nmap.xml" "$w/SOURCE" "$OUT/$s/"
+  cp "$w/trace.txt" "$OUT/$s/trace"
   made+=("$s")
 done
 

@@ -6,7 +6,9 @@ usage: fixture.py TRACE PCAP ADDR PORT PROTO OUTDIR
 TRACE is `nmap -sV --version-trace` output for ADDR:PORT, PCAP the capture of
 that scan.  The probe that produced nmap's final match is read from the trace
 ("Service scan match (Probe X matched with Y line N)", or the last soft match
-when there was no hard one); its payload, unescaped from nmap-service-probes,
+when there was no hard one).  Whether a match is hard or soft is read from
+line N of nmap-service-probes itself: the trace prints a softmatch that ends
+the scan as "Service scan match" too (PostgreSQL's SMBProgNeg line); its payload, unescaped from nmap-service-probes,
 finds the connection (TCP) or datagram (UDP) nmap sent it on; the server's
 bytes there are exactly what nmap matched (the banner first, when the NULL
 probe got data and this probe went on the same connection).
@@ -35,9 +37,16 @@ def final_match(trace, addr, port):
             m = MATCH_RE.search(line.rstrip())
             if not m or m.group(5).strip("[]") != addr or int(m.group(6)) != port:
                 continue
-            rec = ("soft" if m.group(1) else "hard", m.group(2), m.group(3),
-                   int(m.group(4)), m.group(7))
-            if rec[0] == "hard":
+            lineno = int(m.group(4))
+            kind = nmapprobes.line_kind(lineno)
+            if kind is None:
+                raise ValueError("%s: line %d of %s is not a match or softmatch line"
+                                 % (trace, lineno, nmapprobes.DEFAULT_FILE))
+            if m.group(1) and kind == "hard":
+                raise ValueError("%s: nmap calls line %d a soft match, the rules file a match"
+                                 % (trace, lineno))
+            rec = (kind, m.group(2), m.group(3), lineno, m.group(7))
+            if kind == "hard":
                 hard = rec
             else:
                 soft = rec

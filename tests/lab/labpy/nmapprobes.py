@@ -1,7 +1,7 @@
 """Read the Probe lines of nmap-service-probes and unescape their payloads.
 
 Only what the lab needs: probe protocol, name and payload bytes, plus
-totalwaitms.  Escapes follow nmap's cstring_unescape: \\0 is NUL (never
+totalwaitms; and whether a given line is a match or a softmatch.  Escapes follow nmap's cstring_unescape: \\0 is NUL (never
 octal), \\a \\b \\f \\n \\r \\t \\v, \\xHH with exactly two hex digits, and a
 backslash before any non-alphanumeric character stands for that character.
 """
@@ -70,3 +70,15 @@ def load(path=DEFAULT_FILE):
             elif line.startswith("totalwaitms ") and current is not None:
                 current.totalwaitms = int(line.split()[1])
     return probes
+
+
+def line_kind(lineno, path=DEFAULT_FILE):
+    """"hard" or "soft" for the match/softmatch directive at line LINENO of
+    PATH (nmap's --version-trace prints a softmatch that ends the scan as
+    "Service scan match", so the trace alone cannot tell); None otherwise."""
+    with open(path, "rb") as f:
+        for n, rawline in enumerate(f, 1):
+            if n == lineno:
+                word = rawline.decode("latin-1").split(" ", 1)[0]
+                return {"match": "hard", "softmatch": "soft"}.get(word)
+    return None
