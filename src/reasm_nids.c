@@ -19,7 +19,24 @@
  * both halves are collected for the flow table; each NIDS_DATA passes the
  * new bytes on; when the flow stops collecting both collect counters drop
  * to zero and libnids frees the stream after the callback. Streams libnids
- * evicts (table full: NIDS_TIMED_OUT) are handed to the lite reassembler. */
+ * evicts (table full: NIDS_TIMED_OUT) are handed to the lite reassembler.
+ *
+ * Data buffers: left alone, libnids mallocs a buffer of 4 KB or more for
+ * each half that carries data and keeps it until the stream is freed, only
+ * to hand us each segment once (we never ask it to keep bytes: no
+ * nids_discard). With thousands of streams open that is most of the
+ * reassembly memory and a malloc per half. So every collected half points
+ * at one buffer of ours, `shared`, with bufsize announced as SHARED_BUF:
+ * libnids 1.26 copies a segment to data + (count - offset), which is data
+ * itself because each callback consumes everything, and reallocates only
+ * when a segment exceeds bufsize, which no IPv4 datagram can. libnids
+ * frees a half's buffer only inside nids_free_tcp_stream, and once a
+ * stream is established that happens only after a callback of ours
+ * (CLOSE, RESET, TIMED_OUT, EXITING, or DATA where we drop collect) or in
+ * svp_nids_release: each of those detaches the halves first (detach()).
+ * The one silent free of an established stream, a client SYN after
+ * tcp_flow_timeout, is disabled (tcp_flow_timeout = 0; the flow table
+ * decides when a 4-tuple is reused). */
 #include "svp/reasm.h"
 
 #include <netinet/in.h>
@@ -34,6 +51,7 @@
 #pragma GCC diagnostic pop
 
 #define MIN_STREAMS 1040         /* libnids' default table */
+#define SHARED_BUF 65536         /* > any TCP payload of an IPv4 datagram */
 #define MAX_PENDING 8            /* datagrams one fragment can complete (one) + slack */
 
 struct pending {
@@ -56,6 +74,7 @@ struct svp_nids {
   unsigned n_pend;
   uint8_t *scratch;              /* copy for IPv4 header checksum repair */
   size_t scratch_cap;
+  char *shared;                  /* every collected half's data buffer (see top) */
 };
 
 static struct svp_nids *g_owner; /* libnids is process-wide: its one owner */
@@ -98,10 +117,36 @@ static void on_ip(struct ip *iph, int skblen)
   n->pend[n->n_pend++] = (struct pending){b, len};
 }
 
+/* Point both halves of a newly collected stream at the shared buffer. */
+static void attach(struct svp_nids *n, struct tcp_stream *a)
+{
+  struct half_stream *hs[2] = {&a->client, &a->server};
+  for (int i = 0; i < 2; i++)
+    if (!hs[i]->data) {
+      hs[i]->data = n->shared;
+      hs[i]->bufsize = SHARED_BUF;
+    }
+}
+
+/* Take the shared buffer back before libnids frees the stream. */
+static void detach(const struct svp_nids *n, struct tcp_stream *a)
+{
+  struct half_stream *hs[2] = {&a->client, &a->server};
+  for (int i = 0; i < 2; i++)
+    if (hs[i]->data == n->shared) {
+      hs[i]->data = NULL;
+      hs[i]->bufsize = 0;
+    }
+}
+
 static void on_tcp(struct tcp_stream *a, void **param)
 {
   struct svp_nids *n = g_owner;
-  if (!n || n->closing)
+  if (!n)
+    return;
+  if (a->nids_state != NIDS_JUST_EST && a->nids_state != NIDS_DATA)
+    detach(n, a); /* libnids frees the stream after this callback */
+  if (n->closing)
     return;
   n->in_cb = true;
   struct svp_ftent *e = *param;
@@ -113,6 +158,7 @@ static void on_tcp(struct tcp_stream *a, void **param)
       e->nids_est = true;
       a->client.collect++;
       a->server.collect++;
+      attach(n, a);
       *param = e;
     }
     break;
@@ -125,7 +171,10 @@ static void on_tcp(struct tcp_stream *a, void **param)
     e->nids_got[d] += (uint32_t)fresh;
     const uint8_t *bytes = (const uint8_t *)h->data + (h->count - h->offset - fresh);
     if (!svp_ft_deliver(n->ft, e, d, bytes, (size_t)fresh)) {
-      /* Decided or full: libnids frees the stream after this callback. */
+      /* Decided or full: libnids frees the stream after this callback.
+       * Nothing is consumed (no move inside the buffer we take back). */
+      nids_discard(a, 0);
+      detach(n, a);
       a->client.collect--;
       a->server.collect--;
       e->in_nids = false;
@@ -178,10 +227,13 @@ int svp_nids_open(struct svp_flowtab *ft, unsigned budget, struct svp_nids **out
   n->streams = (unsigned)streams;
   n->ft = ft;
   n->st = svp_ft_stats(ft);
-  n->dead = pcap_open_dead(DLT_RAW, 65535);
+  n->shared = malloc(SHARED_BUF);
+  n->dead = n->shared ? pcap_open_dead(DLT_RAW, 65535) : NULL;
   if (!n->dead) {
+    int rc = n->shared ? SVP_ERR_PCAP : SVP_ERR_NOMEM;
+    free(n->shared);
     free(n);
-    return SVP_ERR_PCAP;
+    return rc;
   }
   nids_params.n_tcp_streams = (int)n->streams;
   nids_params.n_hosts = 256;
@@ -196,6 +248,7 @@ int svp_nids_open(struct svp_flowtab *ft, unsigned budget, struct svp_nids **out
   nids_params.tcp_workarounds = 0;
   nids_params.one_loop_less = 0;
   nids_params.promisc = 0;
+  nids_params.tcp_flow_timeout = 0; /* see top: no silent free on a late SYN */
   g_owner = n;
   n->in_call = true;
   int ok;
@@ -207,6 +260,7 @@ int svp_nids_open(struct svp_flowtab *ft, unsigned budget, struct svp_nids **out
   if (!ok) {
     g_owner = NULL;
     pcap_close(n->dead);
+    free(n->shared);
     free(n);
     return SVP_ERR_NOMEM;
   }
@@ -306,8 +360,10 @@ void svp_nids_release(struct svp_nids *n, struct svp_ftent *e)
   memcpy(&t.saddr, f->cli.b, 4);
   memcpy(&t.daddr, f->srv.b, 4);
   struct tcp_stream *a = nids_find_tcp_stream(&t);
-  if (a)
+  if (a) {
+    detach(n, a);
     nids_free_tcp_stream(a);
+  }
 }
 
 void svp_nids_close(struct svp_nids *n)
@@ -329,6 +385,7 @@ void svp_nids_close(struct svp_nids *n)
    * be inconsistent); the process is out of memory anyway. */
   pcap_close(n->dead);
   free(n->scratch);
+  free(n->shared);
   g_owner = NULL;
   free(n);
 }
