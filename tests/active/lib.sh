@@ -48,7 +48,7 @@ act_init() {
 act_netns_up() {
   local name=$1 idx=$2
   local ns=svpact-$name h=sva${idx}h n=sva${idx}n
-  ip netns del "$ns" 2>/dev/null
+  lab_netns_claim "$ns" "$h" || return 1   # lock the names, remove leftovers
   mkdir -p "/etc/netns/$ns"
   echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
   ip netns add "$ns" || return 1

@@ -18,6 +18,9 @@
 #   lab_wait_udp ADDR PORT [T]       wait until something is bound to a UDP port
 #   lab_netns_up NAME IDX            namespace svplab-NAME + veth pair, v4 + v6
 #   lab_netns_down NAME              delete it (also done by the EXIT trap)
+#   lab_netns_claim NS VETH          machine-wide lock on these names for this
+#                                    run, then remove leftovers carrying them
+#   lab_lock NAME [SECONDS]          machine-wide lock NAME, held until exit
 #   lab_capture_start IFACE FILE [FILTER...]  tcpdump -U -s0 by PID
 #   lab_capture_stop                 stop it and wait for the file to be flushed
 #   lab_session_open NAME CMD...     long-lived client fed from a FIFO
@@ -91,16 +94,26 @@ lab_pkg_version() {
 # place during the install (an existing one is left alone).
 declare -ga LAB_COLLECTED=()
 LAB_COLLECT=0
+_lab_missing_debs() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || printf ' %s' "$p"
+  done
+}
 lab_install() {
-  local missing="" p
+  local missing
   if [ "$LAB_COLLECT" = 1 ]; then     # lab_install_all's first pass
     LAB_COLLECTED+=("$@"); return 0
   fi
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-      missing="$missing $p"
-  done
+  missing=$(_lab_missing_debs "$@")
   [ -z "$missing" ] && return 0
+  # One apt run at a time on this machine (ours or another lab's): dpkg's
+  # own lock is waited for below, but policy-rc.d must not be removed by
+  # one run while another is still installing.
+  local lockfd
+  lab_lock_fd apt 900 lockfd || return 1
+  missing=$(_lab_missing_debs "$@")
+  if [ -z "$missing" ]; then lab_unlock_fd "$lockfd"; return 0; fi
   lab_log "installing$missing"
   local made_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -115,14 +128,17 @@ postfix postfix/main_mailer_type select No configuration
 slapd slapd/no_configuration boolean true
 EOF
   local rc=0 opts="-y -q --no-install-recommends -o DPkg::Lock::Timeout=600"
+  # (apt does not get the lock's fd: a daemon some package script left
+  # running would hold the lock for good)
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive apt-get install $opts $missing \
-      >"${LAB_WORK:-/tmp}/apt.log" 2>&1 ||
+      >"${LAB_WORK:-/tmp}/apt.log" 2>&1 {lockfd}>&- ||
     { DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=600 \
-        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1 &&
+        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1 {lockfd}>&- &&
       DEBIAN_FRONTEND=noninteractive apt-get install $opts $missing \
-        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1; } || rc=$?
+        >>"${LAB_WORK:-/tmp}/apt.log" 2>&1 {lockfd}>&-; } || rc=$?
   [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  lab_unlock_fd "$lockfd"
   if [ $rc -ne 0 ]; then
     tail -5 "${LAB_WORK:-/tmp}/apt.log" >&2
     lab_log "apt-get install failed for:$missing"
@@ -131,22 +147,97 @@ EOF
 }
 
 # lab_npm_install DIR PKG...: npm packages into DIR/node_modules.
+_lab_missing_npm() {
+  local dir=$1 p; shift
+  for p in "$@"; do
+    [ -d "$dir/node_modules/${p%@*}" ] || printf ' %s' "$p"
+  done
+}
 lab_npm_install() {
   local dir=$1; shift
-  local p missing=""
+  local missing
   mkdir -p "$dir"
   [ "$LAB_COLLECT" = 1 ] && return 0
-  for p in "$@"; do
-    [ -d "$dir/node_modules/${p%@*}" ] || missing="$missing $p"
-  done
+  missing=$(_lab_missing_npm "$dir" "$@")
   [ -z "$missing" ] && return 0
   # node/npm may come from Debian or another source (whose nodejs conflicts
   # with Debian's npm): install Debian's only when the commands are missing.
   { command -v node && command -v npm; } >/dev/null || lab_install nodejs npm || return 1
-  lab_log "npm installing$missing into $dir"
-  # shellcheck disable=SC2086
-  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error $missing) \
-    >"${LAB_WORK:-/tmp}/npm.log" 2>&1 || { tail -5 "${LAB_WORK:-/tmp}/npm.log" >&2; return 1; }
+  # Two tests may want the same directory at once: one installs, the other
+  # waits and then finds the packages there.
+  local lockfd rc=0
+  lab_lock_fd "npm-$(printf '%s' "$dir" | md5sum | cut -c1-12)" 900 lockfd || return 1
+  missing=$(_lab_missing_npm "$dir" "$@")
+  if [ -n "$missing" ]; then
+    lab_log "npm installing$missing into $dir"
+    # shellcheck disable=SC2086
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error $missing) \
+      >"${LAB_WORK:-/tmp}/npm.log" 2>&1 {lockfd}>&- || rc=$?
+  fi
+  lab_unlock_fd "$lockfd"
+  [ $rc -eq 0 ] || { tail -5 "${LAB_WORK:-/tmp}/npm.log" >&2; return 1; }
+}
+
+# Machine-wide locks (flock on /run/lock/svpassive/NAME.lock) for what every
+# run on this machine shares: apt, namespace and interface names. Another
+# clone's suite or a developer's build directory may run the same test at
+# the same time; it then waits instead of tearing down our namespace.
+# lab_lock_fd NAME SECONDS VAR: take the lock, its fd in VAR (close it to
+# release with lab_unlock_fd); lab_lock NAME [SECONDS]: take it until this
+# shell exits.
+# Processes started by lab_bg do not inherit these fds.
+declare -ga LAB_LOCK_FDS=()
+lab_lock_fd() {
+  local name=$1 wait=$2 __fd
+  local -n __out=$3
+  mkdir -p /run/lock/svpassive
+  exec {__fd}>"/run/lock/svpassive/$name.lock" || return 1
+  if ! flock -n "$__fd"; then
+    lab_log "waiting for the lock $name (another run on this machine holds it)"
+    if ! flock -w "$wait" "$__fd"; then
+      lab_log "lock $name still held after ${wait}s by: $(fuser "/run/lock/svpassive/$name.lock" 2>/dev/null)"
+      exec {__fd}>&-
+      return 1
+    fi
+  fi
+  LAB_LOCK_FDS+=("$__fd")
+  __out=$__fd
+}
+lab_lock() {
+  local fd
+  lab_lock_fd "$1" "${2:-1800}" fd
+}
+lab_unlock_fd() {
+  local fd=$1 i
+  exec {fd}>&-
+  for i in "${!LAB_LOCK_FDS[@]}"; do
+    [ "${LAB_LOCK_FDS[$i]}" = "$fd" ] && unset "LAB_LOCK_FDS[$i]"
+  done
+  return 0
+}
+
+# lab_netns_claim NS VETH: lock the namespace name NS and the host-side
+# interface name VETH for this run, then remove what a run that died left
+# under those names (processes inside NS, NS, VETH). Holding the locks, a
+# namespace or interface of that name can only be a leftover.
+lab_netns_claim() {
+  local ns=$1 veth=$2 pids i
+  lab_lock "netns-$ns" || return 1
+  lab_lock "link-$veth" || return 1
+  if ip netns list 2>/dev/null | grep -qw "^$ns"; then
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || { lab_log "leftover processes in $ns: $(echo $pids); KILL"; kill -KILL $pids 2>/dev/null; }
+    ip netns del "$ns" 2>/dev/null
+  fi
+  # The host end goes away with its namespace, a moment later.
+  for i in $(seq 1 30); do
+    ip link show "$veth" >/dev/null 2>&1 || return 0
+    sleep 0.1
+  done
+  lab_log "leftover interface $veth: deleted"
+  ip link del "$veth" 2>/dev/null
+  ! ip link show "$veth" >/dev/null 2>&1
 }
 
 lab_ns_exec() {
@@ -166,11 +257,14 @@ lab_bg() {
     export -f "$1"
     set -- bash -c '"$@"' _ "$@"
   fi
+  local fd
   if [ -n "$LAB_NS" ]; then
-    setsid ip netns exec "$LAB_NS" "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null &
-  else
-    setsid "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null &
+    set -- ip netns exec "$LAB_NS" "$@"
   fi
+  (
+    for fd in "${LAB_LOCK_FDS[@]}"; do exec {fd}>&-; done
+    exec setsid "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null
+  ) &
   local pid=$!
   local st
   st=$(_lab_starttime "$pid")
@@ -286,15 +380,13 @@ lab_netns_up() {
   local pfx=${LAB_NS_PREFIX:-svplab-} v4=${LAB_NET4:-10.201} v6=${LAB_NET6:-fd00:201}
   local ns=$pfx$name h=${LAB_VETH_PREFIX:-svl}${idx}h n=${LAB_VETH_PREFIX:-svl}${idx}n
   case $name in "$pfx"*) ns=$name ;; esac
-  lab_netns_down "$ns"
+  lab_netns_claim "$ns" "$h" || return 1
   # Name lookups inside the namespace fail at once (nothing listens on
   # 127.0.0.1:53 there) instead of timing out against the host's resolver.
   mkdir -p "/etc/netns/$ns"
   echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
   ip netns add "$ns" || return 1
   LAB_NETNS+=("$ns")
-  # A pair left by an earlier run of ours whose namespace was still dying.
-  ip link del "$h" 2>/dev/null
   ip link add "$h" type veth peer name "$n" netns "$ns" || return 1
   ip addr add "$v4.$idx.1/24" dev "$h"
   ip -6 addr add "$v6:$idx::1/64" dev "$h" nodad

@@ -8,7 +8,7 @@
 # deletes the namespace (ot_netns_down).
 ot_netns_up() {
   local ns=svpot-$1 idx=$2 h=svpot${2}h n=svpot${2}n
-  ip netns del "$ns" 2>/dev/null
+  lab_netns_claim "$ns" "$h" || return 1   # lock the names, remove leftovers
   ip netns add "$ns" || return 1
   ip link add "$h" type veth peer name "$n" netns "$ns" || return 1
   ip addr add "10.202.$idx.1/24" dev "$h"
