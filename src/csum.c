@@ -41,10 +41,16 @@ void svp_csum_reset(struct svp_csum_policy *cp)
 
 static uint32_t addr_hash(const struct svp_addr *a)
 {
-  uint32_t h = 2166136261u ^ a->family;
-  for (int i = 0; i < (a->family == 4 ? 4 : 16); i++)
-    h = (h ^ a->b[i]) * 16777619u;
-  return h;
+  uint64_t x, y;
+  memcpy(&x, a->b, 8);
+  memcpy(&y, a->b + 8, 8);
+  x = (x ^ (y * 0x9e3779b97f4a7c15ull) ^ a->family) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(x >> 32);
+}
+
+static bool same_addr(const struct svp_addr *x, const struct svp_addr *y)
+{
+  return x->family == y->family && memcmp(x->b, y->b, 16) == 0;
 }
 
 /* The slot of source a, created if there is room; NULL when full. */
@@ -61,7 +67,7 @@ static struct src_slot *src_slot(struct svp_csum_policy *cp, const struct svp_ad
       cp->n_used++;
       return s;
     }
-    if (svp_addr_cmp(&s->a, a) == 0)
+    if (same_addr(&s->a, a))
       return s;
   }
   return NULL;

@@ -730,19 +730,44 @@ enum svp_dec_why svp_decode_ip(const uint8_t *ip, size_t caplen, struct svp_pkt 
 
 /* -------------------------------------------------------------- checksums */
 
+/* The one's-complement sum is the same whichever byte order the 16-bit
+ * words are added in, up to a final byte swap (RFC 1071, 2.B), so the bytes
+ * are added eight at a time as native 64-bit words with end-around carry,
+ * folded to 16 bits and swapped to network order once. */
 uint32_t svp_csum_partial(const uint8_t *p, size_t len, uint32_t sum)
 {
-  uint64_t s = sum;
-  while (len >= 2) {
-    s += (uint32_t)(p[0] << 8 | p[1]);
-    p += 2;
-    len -= 2;
+  uint64_t s = 0;
+  for (; len >= 8; p += 8, len -= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    s += v;
+    s += s < v; /* end-around carry */
   }
+  uint64_t tail = 0;
+  for (; len >= 2; p += 2, len -= 2) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    tail += v;
+  }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   if (len)
-    s += (uint32_t)(p[0] << 8);
-  while (s >> 32)
-    s = (s & 0xffffffffu) + (s >> 32);
-  return (uint32_t)s;
+    tail += p[0]; /* the high byte of a zero-padded word, in memory order */
+#else
+  if (len)
+    tail += (uint32_t)p[0] << 8;
+#endif
+  s += tail;
+  s += s < tail;
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  s = (s >> 8 | s << 8) & 0xffff;
+#endif
+  uint64_t r = (uint64_t)sum + s;
+  return (uint32_t)((r & 0xffffffffu) + (r >> 32));
 }
 
 uint16_t svp_csum_fold(uint32_t sum)
