@@ -193,6 +193,12 @@ static void summary(struct run *r, const struct svp_report *rep)
           "(port-table guess), %u closed%s\n",
           rep->n_ep, hard, soft, unknown, closed,
           changed ? "; some services changed during the capture (see -v)" : "");
+  if (r->cfg->verbose >= 1 && is->flows_data)
+    fprintf(stderr,
+            "svpassive: matching: %llu whole plans run, %llu flows confirmed by their "
+            "endpoint's line, %.3f s in all (%.2f us per flow with server bytes)\n",
+            (unsigned long long)is->evaluations, (unsigned long long)is->confirmed,
+            is->match_seconds, is->match_seconds * 1e6 / (double)is->flows_data);
   if (r->act) {
     const struct svp_active_stats *as = svp_active_stats(r->act);
     fprintf(stderr,
@@ -250,7 +256,8 @@ static int run_setup(struct run *r)
     r->svc = NULL; /* reported; endpoints just get no port-table name */
   if ((rc = svp_eptab_new(&r->eps)) != SVP_OK)
     return rc;
-  struct svp_ident_opts io = {.wide = cfg->wide, .srv_cap = cfg->srv_bytes};
+  struct svp_ident_opts io = {.wide = cfg->wide, .no_jit = cfg->no_jit,
+                              .srv_cap = cfg->srv_bytes};
   if (cfg->verbose >= 2)
     io.observe = observe_flow;
   if ((rc = svp_ident_new(r->rs, r->eps, &io, &r->id)) != SVP_OK)

@@ -203,6 +203,17 @@ static bool same_identity(const struct svp_result *a, const struct svp_result *b
          compatible(a->fields.version, b->fields.version);
 }
 
+/* A later softmatch replaces the first only when it says the same thing
+ * with more detail, or as much from stronger evidence (the request the
+ * server answered rather than a probe guessed from the port). */
+static bool soft_better(const struct svp_result *cur, const struct svp_result *r)
+{
+  if (!same_identity(cur, r))
+    return false;
+  int rr = richness(r), rc = richness(cur);
+  return rr > rc || (rr == rc && method_strength(r->method) > method_strength(cur->method));
+}
+
 static void history_push(struct ep_entry *e, const struct svp_result *old,
                          const struct svp_result *incoming)
 {
@@ -242,8 +253,7 @@ static bool merge_result(struct ep_entry *e, const struct svp_result *r)
     return false;
   }
   if (cur->verdict != SVP_HARD) {
-    if (r->verdict == SVP_SOFT && cur->verdict == SVP_SOFT &&
-        !(same_identity(cur, r) && richness(r) > richness(cur)))
+    if (r->verdict == SVP_SOFT && cur->verdict == SVP_SOFT && !soft_better(cur, r))
       return false; /* nmap keeps the first softmatch */
     *cur = *r;
     return true;

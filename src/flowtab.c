@@ -8,13 +8,15 @@
 #include "svp/csum.h"
 #include "svp/flowtab.h"
 #include "svp/reasm.h"
+#include "svp/slab.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #define HASH_MIN 4096          /* initial buckets (power of 2) */
-#define BUF_MIN 256            /* first allocation of a direction's bytes */
+#define BUF_MIN 64             /* smallest buffer for a direction's bytes */
+#define BUF_CLASSES 7          /* pooled buffer sizes: BUF_MIN << 0 .. 6 (4 KB) */
 #define NIDS_MEM_SHARE 32      /* libnids' stream table gets 1/32 of the memory bound */
 
 struct svp_flowtab {
@@ -26,6 +28,8 @@ struct svp_flowtab {
   int64_t idle_us;
   uint32_t lim[2];             /* bytes kept: [SVP_C2S] client, [SVP_S2C] server */
 
+  struct svp_slab ents;        /* every struct svp_ftent */
+  struct svp_slab bufs[BUF_CLASSES]; /* byte buffers up to 4 KB; larger ones: malloc */
   struct svp_ftent **bucket;
   size_t nbucket;              /* power of 2 */
   uint64_t seed;
@@ -229,11 +233,30 @@ static void touch(struct svp_flowtab *ft, struct svp_ftent *e)
 
 /* ------------------------------------------------------ flow life cycle */
 
+/* Byte buffers: the pool of the smallest class that holds `size`, or -1
+ * above the largest class (malloc). */
+static int buf_class(uint32_t size)
+{
+  for (int k = 0; k < BUF_CLASSES; k++)
+    if (size <= (uint32_t)BUF_MIN << k)
+      return k;
+  return -1;
+}
+
+static void buf_free(struct svp_flowtab *ft, uint8_t *b, uint32_t cap)
+{
+  int k = buf_class(cap);
+  if (k < 0)
+    free(b);
+  else
+    svp_slab_free(&ft->bufs[k], b);
+}
+
 static void free_dir_bytes(struct svp_flowtab *ft, struct svp_ftent *e)
 {
   for (int d = 0; d < 2; d++) {
-    if (e->f.dir[d].data) {
-      free(e->f.dir[d].data);
+    if (e->cap[d]) {
+      buf_free(ft, e->f.dir[d].data, e->cap[d]);
       svp_ft_mem(ft, -(int64_t)e->cap[d]);
     }
     e->f.dir[d].data = NULL;
@@ -258,7 +281,7 @@ static void entry_free(struct svp_flowtab *ft, struct svp_ftent *e)
   free_dir_bytes(ft, e);
   svp_lite_free(ft, e);
   svp_ft_mem(ft, -(int64_t)sizeof *e);
-  free(e);
+  svp_slab_free(&ft->ents, e);
 }
 
 static const uint32_t end_flag[SVP_END_COUNT] = {
@@ -302,8 +325,15 @@ static void finalize(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flow_
  * when the 4-tuple's linger ends (strays are still counted meanwhile). */
 static void close_flow(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flow_end why)
 {
+  bool judge = e->collecting;
   stop_reasm(ft, e);
   e->f.flags |= end_flag[why];
+  if (judge && ft->sink.on_close) {
+    ft->sink.on_close(ft->sink.ud, &e->f);
+    free_dir_bytes(ft, e);
+    for (int k = 0; k < 2; k++)
+      e->f.dir[k].len = 0;
+  }
   e->end_why = (uint8_t)why;
   e->state = SVP_FT_CLOSED;
   list_unlink(&ft->act_head, &ft->act_tail, e);
@@ -387,9 +417,10 @@ static struct svp_ftent *create(struct svp_flowtab *ft, const struct svp_pkt *p,
                                 enum svp_server_conf conf, enum svp_reasm ra)
 {
   enforce_bounds(ft, 1);
-  struct svp_ftent *e = calloc(1, sizeof *e);
+  struct svp_ftent *e = svp_slab_alloc(&ft->ents);
   if (!e)
     return NULL;
+  memset(e, 0, sizeof *e);
   svp_ft_mem(ft, (int64_t)sizeof *e);
   struct svp_flow *f = &e->f;
   if (a_is_server) {
@@ -475,21 +506,29 @@ static void account(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
 
 /* ------------------------------------------------ services to reassemblers */
 
+/* Room for `need` bytes (<= the direction's limit) in f.dir[d].data, which
+ * holds its `len` bytes (owned, or borrowed when cap is 0). */
 static bool grow_dir(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id d,
                      uint32_t need)
 {
   if (need <= e->cap[d])
     return true;
-  uint32_t nc = e->cap[d] ? e->cap[d] * 2 : BUF_MIN;
+  uint32_t nc = BUF_MIN;
   while (nc < need)
     nc *= 2;
   if (nc > ft->lim[d])
     nc = ft->lim[d];
-  uint8_t *nb = realloc(e->f.dir[d].data, nc);
+  int k = buf_class(nc);
+  uint8_t *nb = k < 0 ? malloc(nc) : svp_slab_alloc(&ft->bufs[k]);
   if (!nb)
     return false;
+  struct svp_dir *D = &e->f.dir[d];
+  if (D->len)
+    memcpy(nb, D->data, D->len);
+  if (e->cap[d])
+    buf_free(ft, D->data, e->cap[d]);
   svp_ft_mem(ft, (int64_t)nc - (int64_t)e->cap[d]);
-  e->f.dir[d].data = nb;
+  D->data = nb;
   e->cap[d] = nc;
   return true;
 }
@@ -504,14 +543,30 @@ bool svp_ft_deliver(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
   uint32_t n = len < room ? (uint32_t)len : room;
   if (n == 0)
     return true; /* this direction is full; the other may still matter */
-  if (!grow_dir(ft, e, d, D->len + n))
-    return true; /* out of memory: keep what we have */
-  memcpy(D->data + D->len, data, n);
+  /* A direction's first bytes are lent to the consumer where they lie (the
+   * packet, libnids' or lite's buffer) and copied only if it does not
+   * decide on them: most flows are decided on their first answer. */
+  bool lent = D->len == 0 && e->cap[d] == 0;
+  if (lent) {
+    D->data = (uint8_t *)(uintptr_t)data;
+  } else {
+    if (!grow_dir(ft, e, d, D->len + n))
+      return true; /* out of memory: keep what we have */
+    memcpy(D->data + D->len, data, n);
+  }
   D->len += n;
   if (d == SVP_S2C && !e->delivered)
     e->f.flags |= SVP_FF_SRV_FIRST;
   e->delivered = true;
   bool decided = ft->sink.on_data && ft->sink.on_data(ft->sink.ud, &e->f, d);
+  if (lent && !decided) {
+    D->len = 0;
+    D->data = NULL;
+    if (!grow_dir(ft, e, d, n))
+      return true; /* out of memory: the bytes are lost, the flow goes on */
+    memcpy(D->data, data, n);
+    D->len = n;
+  }
   if (decided) {
     e->f.flags |= SVP_FF_DECIDED;
     e->collecting = false;
@@ -579,6 +634,13 @@ static void tcp_route_nids(struct svp_flowtab *ft, struct svp_ftent *e, enum svp
 {
   if (nids_seen)
     return; /* libnids already processed this rebuilt datagram */
+  /* Once the connection is established in libnids, a bare ACK would only
+   * move its window edge: the first few KB we collect do not depend on it,
+   * and a segment libnids refused for its window would go to lite anyway
+   * (SVP_HO_REFUSED). FIN and RST still go, for libnids' own state. */
+  if (e->nids_est && p->paylen == 0 &&
+      !(p->tcp_flags & (SVP_TH_SYN | SVP_TH_FIN | SVP_TH_RST)))
+    return;
   if (svp_nids_dead(ft->nids)) {
     handoff(ft, e, SVP_HO_NIDS_DEAD);
     return;
@@ -909,6 +971,9 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
   ft->st.mem_limit = ft->mem_limit;
   if (getrandom(&ft->seed, sizeof ft->seed, GRND_NONBLOCK) != sizeof ft->seed)
     ft->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)ft;
+  svp_slab_init(&ft->ents, sizeof(struct svp_ftent), 0);
+  for (int k = 0; k < BUF_CLASSES; k++)
+    svp_slab_init(&ft->bufs[k], (size_t)BUF_MIN << k, 0);
   ft->nbucket = HASH_MIN;
   ft->bucket = calloc(ft->nbucket, sizeof *ft->bucket);
   int rc = ft->bucket ? svp_csum_new(cfg->csum, &ft->csum) : SVP_ERR_NOMEM;
@@ -961,5 +1026,8 @@ void svp_flowtab_free(struct svp_flowtab *ft)
   }
   svp_csum_free(ft->csum);
   free(ft->bucket);
+  svp_slab_fini(&ft->ents);
+  for (int k = 0; k < BUF_CLASSES; k++)
+    svp_slab_fini(&ft->bufs[k]);
   free(ft);
 }

@@ -296,6 +296,48 @@ static void hand_over(struct svp_ident *id, const struct svp_flow *f, struct fst
     id->o.observe(id->o.observe_ud, f, res, fs->cls);
 }
 
+/* Nothing more to learn from this flow: a hard line that gave a version.
+ * (A hard line without one may be refined by a later line: S7's setup
+ * answer first, the module and firmware after.) */
+static bool settled(const struct svp_result *r)
+{
+  return r->verdict == SVP_HARD && r->fields.version[0];
+}
+
+enum confirm { CONFIRM_NONE, CONFIRM_HIT, CONFIRM_WAIT };
+
+/* Endpoint-level reuse: a server a hard line already identified (and
+ * settled) is most likely still the same program, so that line alone is
+ * re-checked on this flow's bytes, through the same plan step (same
+ * probe, same banner/stream choice, same answers() check). A hit is this
+ * flow's answer; a miss on bytes that may still grow waits for more
+ * (CONFIRM_WAIT); a miss on final bytes runs the whole plan, which is how
+ * a change of program on the port is seen. */
+static enum confirm confirm_line(struct svp_ident *id, const struct svp_flow *f,
+                                 const struct fstate *fs, const struct plan *pl, bool final,
+                                 struct svp_result *out)
+{
+  const struct svp_endpoint *ep = svp_eptab_find(id->eps, &f->srv, f->sport, f->l4);
+  if (!ep || !settled(&ep->res) || !ep->res.probe)
+    return CONFIRM_NONE;
+  const struct step *st = NULL;
+  for (unsigned i = 0; i < pl->n && !st; i++)
+    if (pl->s[i].probe == ep->res.probe && pl->s[i].method == ep->res.method)
+      st = &pl->s[i];
+  if (!st)
+    return CONFIRM_NONE;
+  const struct svp_dir *s2c = &f->dir[SVP_S2C], *c2s = &f->dir[SVP_C2S];
+  uint32_t len = st->banner_only ? fs->banner_len : s2c->len;
+  struct svp_match mt;
+  if (len && svp_match_rule(id->m, st->probe, ep->res.rule, s2c->data, len, &mt) == SVP_HARD &&
+      (!st->from_class || !fs->cls->answers ||
+       fs->cls->answers(c2s->data, c2s->len, s2c->data, s2c->len))) {
+    fill_result(out, &mt, st, f, len);
+    return CONFIRM_HIT;
+  }
+  return final ? CONFIRM_NONE : CONFIRM_WAIT;
+}
+
 /* Evaluate the flow's current server bytes. Returns true when decided. */
 static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs,
                      bool final)
@@ -333,12 +375,21 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
   build_plan(id, f, fs, final, &pl);
   struct svp_result r;
   double t0 = now_s();
-  run_plan(id, f, fs, &pl, final, &r);
+  enum confirm c = confirm_line(id, f, fs, &pl, final, &r);
+  if (c == CONFIRM_NONE)
+    run_plan(id, f, fs, &pl, final, &r);
   id->st.match_seconds += now_s() - t0;
-  id->st.evaluations++;
+  if (c == CONFIRM_WAIT)
+    return false;
+  if (c == CONFIRM_HIT) {
+    id->st.confirmed++;
+    fs->fp_probe = r.probe;
+  } else {
+    id->st.evaluations++;
+  }
   if (fs->res.ev.resp_len == 0 || better(&fs->res, &r))
     fs->res = r;
-  return final || (fs->res.verdict == SVP_HARD && fs->res.fields.version[0]);
+  return final || settled(&fs->res);
 }
 
 static struct fstate *state_of(struct svp_flow *f)
@@ -370,6 +421,22 @@ static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
   return true;
 }
 
+/* No more bytes will come: judge what there is and hand it over. */
+static void judge_final(struct svp_ident *id, struct svp_flow *f, struct fstate *fs)
+{
+  evaluate(id, f, fs, true);
+  if (f->dir[SVP_S2C].bytes && fs->res.ev.resp_len == 0)
+    nomatch_result(&fs->res, f); /* bytes seen but none kept */
+  hand_over(id, f, fs);
+}
+
+static void on_close(void *ud, struct svp_flow *f)
+{
+  struct fstate *fs = f->user;
+  if (fs && !fs->added && f->dir[SVP_S2C].bytes)
+    judge_final(ud, f, fs);
+}
+
 static void on_end(void *ud, struct svp_flow *f)
 {
   struct svp_ident *id = ud;
@@ -382,14 +449,10 @@ static void on_end(void *ud, struct svp_flow *f)
     svp_eptab_add(id->eps, &o);
     return;
   }
-  if (fs->added) {
+  if (fs->added)
     svp_eptab_touch(id->eps, f);
-  } else {
-    evaluate(id, f, fs, true);
-    if (f->dir[SVP_S2C].bytes && fs->res.ev.resp_len == 0)
-      nomatch_result(&fs->res, f); /* bytes seen but none kept */
-    hand_over(id, f, fs);
-  }
+  else
+    judge_final(id, f, fs);
   free(fs);
   f->user = NULL;
 }
@@ -414,7 +477,8 @@ int svp_ident_new(const struct svp_ruleset *rs, struct svp_eptab *eps,
   if (id->o.srv_cap == 0)
     id->o.srv_cap = 4096;
   id->null_probe = svp_rules_null_probe(rs);
-  id->sink = (struct svp_flow_sink){.on_data = on_data, .on_end = on_end, .ud = id};
+  id->sink = (struct svp_flow_sink){.on_data = on_data, .on_end = on_end,
+                                    .on_close = on_close, .ud = id};
   *out = id;
   return SVP_OK;
 }

@@ -266,6 +266,23 @@ enum svp_verdict svp_match_probe_only(struct svp_matcher *m, const struct svp_pr
   return v;
 }
 
+enum svp_verdict svp_match_rule(struct svp_matcher *m, const struct svp_probe *probe,
+                                const struct svp_rule *rule, const uint8_t *resp, size_t len,
+                                struct svp_match *out)
+{
+  begin(m, resp, len, probe, out);
+  enum svp_verdict v = SVP_NOMATCH;
+  bool maybe = !m->opts.use_index || (rule->probe && candidate(m, rule));
+  if (maybe) {
+    m->stats.candidates++;
+    int rc = run_rule(m, rule);
+    if (rc > 0)
+      v = hit(m, rule->probe, rule, rc, out);
+  }
+  finish(m);
+  return v;
+}
+
 enum svp_verdict svp_match_sweep(struct svp_matcher *m, enum svp_l4 l4, const uint8_t *resp,
                                  size_t len, struct svp_match *out)
 {

@@ -229,8 +229,16 @@ bool svp_rules_excluded(const struct svp_ruleset *rs, enum svp_l4 l4, uint16_t p
 
 bool svp_probe_has_service(const struct svp_probe *p, const char *service)
 {
-  for (size_t i = 0; i < p->n_rules; i++)
-    if (strcmp(p->rules[i]->service, service) == 0)
+  size_t lo = 0, hi = p->n_services;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(p->services[mid], service);
+    if (c == 0)
       return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   return false;
 }

@@ -125,6 +125,28 @@ static int str_ptr_cmp(const void *a, const void *b)
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* p->services: its lines' distinct service names, sorted (in the arena). */
+static int probe_services(struct svp_ruleset *rs, struct svp_probe *p)
+{
+  p->services = NULL;
+  p->n_services = 0;
+  if (!p->n_rules)
+    return SVP_OK;
+  const char **names = svp_arena_alloc(&rs->arena, p->n_rules * sizeof *names);
+  if (!names)
+    return SVP_ERR_NOMEM;
+  for (size_t i = 0; i < p->n_rules; i++)
+    names[i] = p->rules[i]->service;
+  qsort(names, p->n_rules, sizeof *names, str_ptr_cmp);
+  size_t n = 1;
+  for (size_t i = 1; i < p->n_rules; i++)
+    if (strcmp(names[n - 1], names[i]) != 0)
+      names[n++] = names[i];
+  p->services = names;
+  p->n_services = n;
+  return SVP_OK;
+}
+
 static unsigned count_services(const struct svp_rule **rules, size_t n)
 {
   if (!n)
@@ -170,7 +192,8 @@ static int compile_probes(struct svp_ruleset *rs, struct svp_diag *diag)
     int rc;
     if ((rc = copy_portset(rs, &p->ports, &p->pub.ports)) != SVP_OK ||
         (rc = copy_portset(rs, &p->sslports, &p->pub.sslports)) != SVP_OK ||
-        (rc = resolve_chain(rs, p, null_probe, diag)) != SVP_OK)
+        (rc = resolve_chain(rs, p, null_probe, diag)) != SVP_OK ||
+        (rc = probe_services(rs, &p->pub)) != SVP_OK)
       return rc;
     struct svp_probe_index *ix;
     if ((rc = svp_index_build(&p->pub, &ix)) != SVP_OK)

@@ -112,6 +112,13 @@ struct svp_flow_sink {
    * Every flow gets exactly one on_end, including flows that never carried
    * payload (an answered SYN is an open port). f is freed after return. */
   void (*on_end)(void *ud, struct svp_flow *f);
+  /* Optional. TCP closed the flow (FIN both ways, or RST) while it was
+   * still collecting: no more bytes will come (a SYN retried after a
+   * refusal could reopen a flow that carried none). The consumer judges it
+   * now; the flow table then frees its byte buffers, and the flow lingers
+   * as a tombstone until its on_end (see flowtab.h), so that the bytes of
+   * closed flows are not held through the linger. */
+  void (*on_close)(void *ud, struct svp_flow *f);
   void *ud;
 };
 

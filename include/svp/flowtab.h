@@ -23,6 +23,8 @@
  * ACKs and retransmissions after the close are counted in it instead of
  * becoming new mid-stream flows, and so that a SYN retried with the same
  * ISN after a refusal (RST to the first SYN) continues the same flow. A
+ * sink with on_close judges the flow when it closes and its bytes are
+ * freed then: only the tombstone lingers. A
  * flow also ends when a new SYN reuses its 4-tuple (SVP_FF_REUSED), after
  * idle_timeout_s of capture time without a packet (SVP_FF_TIMEOUT), when
  * the table needs room (SVP_FF_EVICTED), or at svp_flowtab_flush

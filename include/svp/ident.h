@@ -16,8 +16,13 @@
  *      ended): the probes whose `ports` list the server port (method
  *      "port-probe", lower confidence);
  *   4. with --wide, every line of every probe (method "wide", lowest).
- * A hard match without a version keeps the flow collecting (up to the
- * cap) in case a more specific line of the same service matches later.
+ * A hard match without a version keeps the flow collecting (up to the cap) in case a more
+ * specific line of the same service matches later.
+ *
+ * Endpoint-level reuse: once a hard line gave a server's version, later
+ * flows to it try that line alone first (through the same plan step); only
+ * when it no longer matches the final bytes does the whole plan run (and a
+ * different answer is recorded as a change of program).
  *
  * The ident object borrows the ruleset and the endpoint table, which must
  * outlive it. */
@@ -47,7 +52,8 @@ struct svp_ident_stats {
   uint64_t flows_data;            /* flows with server bytes */
   uint64_t decided_early;         /* decided before the flow ended */
   uint64_t reused;                /* decided from the endpoint's earlier result */
-  uint64_t evaluations;           /* rule runs over a flow's bytes */
+  uint64_t confirmed;             /* decided by re-checking the endpoint's line only */
+  uint64_t evaluations;           /* whole plans run over a flow's bytes */
   uint64_t verdict[3];            /* flows by final verdict (NOMATCH, SOFT, HARD) */
   uint64_t method[SVP_M_COUNT];   /* flows with a match, by method */
   uint64_t answers_rejected;      /* matches refused by a class's answers() */

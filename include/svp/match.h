@@ -76,6 +76,13 @@ enum svp_verdict svp_match_probe_only(struct svp_matcher *m,
                                       const uint8_t *resp, size_t len,
                                       struct svp_match *out);
 
+/* One line only (rule, owned by this matcher's ruleset), as if it were
+ * tried from probe's chain: out->probe = probe, out->matched_in = the
+ * rule's own probe. The index's necessary conditions are checked first.
+ * For re-checking a line that identified the same server before. */
+enum svp_verdict svp_match_rule(struct svp_matcher *m, const struct svp_probe *probe,
+                                const struct svp_rule *rule, const uint8_t *resp,
+                                size_t len, struct svp_match *out);
 /* Every line of every probe of this protocol, probes in file order (the
  * "wide search", lower confidence, and the benchmark's full sweep).
  * out->probe is set to the probe whose line matched (NULL if none). */

@@ -90,6 +90,10 @@ struct svp_probe {
    * probe) the NULL probe. */
   const struct svp_probe *const *chain;
   size_t n_chain;
+  /* The distinct service names of its lines, sorted (strcmp), for
+   * svp_probe_has_service(). */
+  const char *const *services;
+  size_t n_services;
   const char *file;
   unsigned line;
   unsigned index;                 /* position among all probes (file order) */
@@ -165,7 +169,8 @@ const struct svp_rules_file *svp_rules_file(const struct svp_ruleset *rs, size_t
 bool svp_rules_excluded(const struct svp_ruleset *rs, enum svp_l4 l4,
                         uint16_t port);
 
-/* True if some line of this probe names service (nmap's serviceIsPossible). */
+/* True if some line of this probe names service (nmap's serviceIsPossible).
+ * Compiled rulesets only (binary search in p->services). */
 bool svp_probe_has_service(const struct svp_probe *p, const char *service);
 
 #endif
