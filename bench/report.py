@@ -370,12 +370,17 @@ def callgrind_section(rundir):
     return out
 
 
-PER_CALL = {  # function -> (counter in svpassive -v's matching line, what one call is)
-    "ident.c:run_plan": (1, "whole plan (a flow of an endpoint not yet settled: "
-                            "a newly seen endpoint, or a change on it)"),
-    "ident.c:confirm_line": (2, "flow confirmed by its endpoint's line (all calls' "
-                                "cost over the hits)"),
-}
+# The two matching paths of ident.c, by the match.c entry points each one
+# calls (ident.c's own run_plan and confirm_line are inlined): a whole plan
+# (probes that fit the flow, their rules through the prefix index and PCRE2),
+# run for an endpoint not yet settled (newly seen, or its program changed);
+# and the re-check of a settled endpoint's line on a later flow.
+PATHS = (
+    ("whole plan (an endpoint not yet settled: newly seen, or changed)", 1,
+     ("match.c:svp_match_response", "match.c:svp_match_probe_only", "match.c:svp_match_sweep")),
+    ("flow confirmed by its endpoint's line (all re-checks, hits and misses, over the hits)", 2,
+     ("match.c:svp_match_rule",)),
+)
 
 
 def matching_lines(rundir, svp, empty):
@@ -405,25 +410,22 @@ def matching_lines(rundir, svp, empty):
                        "their endpoint's line" % (counts.group(1), counts.group(2)))
     flows, eps = int(svp["flows"]), int(svp["endpoints"] or 0)
     us = lambda x: " (%.1f µs)" % (x / rate) if rate else ""
-    found = set()
+    incl = {}
     for r in rows:
         if r[0] == "native_cpu_s" or len(r) != 2:
             continue
-        found.add(r[0])
-        ir = int(r[1])
-        per_flow = ir / flows
-        per_ep = ir / eps if eps else 0
-        line = ("- `%s` (inclusive): %s Ir in all; per flow %.0f Ir%s; per endpoint listed "
-                "%.0f Ir%s" % (r[0], "{:,}".format(ir), per_flow, us(per_flow), per_ep,
-                               us(per_ep)))
-        if r[0] in PER_CALL and counts and int(counts.group(PER_CALL[r[0]][0])):
-            n = int(counts.group(PER_CALL[r[0]][0]))
-            line += "; **per %s: %.0f Ir%s**" % (PER_CALL[r[0]][1], ir / n, us(ir / n))
-        out.append(line)
-    missing = [f for f in PER_CALL if f not in found]
-    if missing:
-        out.append("- not in the profile (inlined by the compiler, or renamed): %s" %
-                   ", ".join("`%s`" % f for f in missing))
+        ir = incl[r[0]] = int(r[1])
+        out.append("- `%s` (inclusive): %s Ir in all; per flow %.0f Ir%s; per endpoint listed "
+                   "%.0f Ir%s" % (r[0], "{:,}".format(ir), ir / flows, us(ir / flows),
+                                  ir / eps if eps else 0, us(ir / eps) if eps else ""))
+    if counts:
+        for what, group, funcs in PATHS:
+            n = int(counts.group(group))
+            ir = sum(incl.get(f, 0) for f in funcs)
+            if n and ir:
+                out.append("- **per %s: %.0f Ir%s** (%s over %d)" % (
+                    what, ir / n, us(ir / n), " + ".join("`%s`" % f.split(":")[1]
+                                                         for f in funcs if f in incl), n))
     return out
 
 

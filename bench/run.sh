@@ -332,7 +332,7 @@ callgrind_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 # Functions whose inclusive cost is "matching" (probe choice, prefilter,
 # PCRE2, templates), as svpassive names them today; override with
 # SVP_BENCH_MATCH_FUNCS="file.c:function ...".
-MATCH_FUNCS=${SVP_BENCH_MATCH_FUNCS:-"ident.c:evaluate ident.c:run_plan ident.c:confirm_line match.c:svp_match_response match.c:svp_match_rule"}
+MATCH_FUNCS=${SVP_BENCH_MATCH_FUNCS:-"ident.c:evaluate match.c:svp_match_response match.c:svp_match_probe_only match.c:svp_match_sweep match.c:svp_match_rule"}
 
 # cpu_median N CMD...: median user+sys seconds of N runs of CMD.
 cpu_median() {
