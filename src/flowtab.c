@@ -21,7 +21,8 @@
 
 struct svp_flowtab {
   struct svp_flow_sink sink;
-  const struct svp_services *svc;
+  struct svp_portinfo ports;   /* for the server-side guess (srvside.c) */
+  uint8_t *listed[2];          /* ports.listed_tcp / _udp, owned */
   struct svp_diag *diag;
   uint64_t max_entries;
   uint64_t mem_limit;
@@ -735,7 +736,7 @@ static struct svp_ftent *tcp_create(struct svp_flowtab *ft, const struct svp_pkt
     next[SVP_S2C] = p->seq + 1;
     next[SVP_C2S] = p->ack;
   } else {
-    struct svp_side s = svp_guess_side(ft->svc, SVP_L4_TCP, p->sport, p->dport,
+    struct svp_side s = svp_guess_side(&ft->ports, SVP_L4_TCP, p->sport, p->dport,
                                        p->payload, p->paycap);
     e = create(ft, p, h, s.a_is_server, s.basis, s.conf, SVP_RA_LITE);
     if (!e)
@@ -755,7 +756,7 @@ static void revise_side(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_di
 {
   if (e->delivered || (e->f.basis != SVP_SB_PORT && e->f.basis != SVP_SB_FIRST))
     return;
-  struct svp_side s = svp_guess_side(ft->svc, e->f.l4, p->sport, p->dport, p->payload,
+  struct svp_side s = svp_guess_side(&ft->ports, e->f.l4, p->sport, p->dport, p->payload,
                                      p->paycap);
   if (s.basis != SVP_SB_PAYLOAD)
     return;
@@ -848,7 +849,7 @@ static void udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, uint32_t h,
                        const struct svp_pkt *p)
 {
   if (!e) {
-    struct svp_side s = svp_guess_side(ft->svc, SVP_L4_UDP, p->sport, p->dport,
+    struct svp_side s = svp_guess_side(&ft->ports, SVP_L4_UDP, p->sport, p->dport,
                                        p->payload, p->paycap);
     e = create(ft, p, h, s.a_is_server, s.basis, s.conf, SVP_RA_UDP);
     if (!e)
@@ -919,6 +920,23 @@ bool svp_flowtab_fragment(struct svp_flowtab *ft, const struct svp_pkt *p,
   return true;
 }
 
+int svp_flowtab_listed_ports(struct svp_flowtab *ft, enum svp_l4 l4, uint16_t lo, uint16_t hi)
+{
+  int i = l4 == SVP_L4_TCP ? 0 : 1;
+  if (!ft->listed[i]) {
+    if (!(ft->listed[i] = calloc(65536 / 8, 1)))
+      return SVP_ERR_NOMEM;
+    svp_ft_mem(ft, 65536 / 8);
+    if (i == 0)
+      ft->ports.listed_tcp = ft->listed[i];
+    else
+      ft->ports.listed_udp = ft->listed[i];
+  }
+  for (uint32_t p = lo; p <= hi; p++)
+    ft->listed[i][p >> 3] |= (uint8_t)(1u << (p & 7));
+  return SVP_OK;
+}
+
 void svp_flowtab_tick(struct svp_flowtab *ft, int64_t now_us)
 {
   expire(ft, now_us);
@@ -961,7 +979,7 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
   if (!ft)
     return SVP_ERR_NOMEM;
   ft->sink = *sink;
-  ft->svc = svc;
+  ft->ports.svc = svc;
   ft->diag = diag;
   ft->max_entries = cfg->max_flows ? cfg->max_flows : 1000000;
   ft->mem_limit = (uint64_t)(cfg->flow_mem_mb ? cfg->flow_mem_mb : 512) << 20;
@@ -1026,6 +1044,8 @@ void svp_flowtab_free(struct svp_flowtab *ft)
   }
   svp_csum_free(ft->csum);
   free(ft->bucket);
+  free(ft->listed[0]);
+  free(ft->listed[1]);
   svp_slab_fini(&ft->ents);
   for (int k = 0; k < BUF_CLASSES; k++)
     svp_slab_fini(&ft->bufs[k]);

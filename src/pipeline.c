@@ -1,5 +1,6 @@
 /* pipeline.c: inputs -> decode -> flow table (see pipeline.h). */
 #include "svp/pipeline.h"
+#include "svp/rules.h"
 #include "svp/services.h"
 
 #include <pcap/pcap.h>
@@ -100,6 +101,21 @@ int svp_pipeline_new(const struct svp_config *cfg, const struct svp_flow_sink *s
   pl->st.flows = svp_flowtab_stats(pl->ft);
   pl->progress_ns = 500u * 1000000u;
   *out = pl;
+  return SVP_OK;
+}
+
+int svp_pipeline_rule_ports(struct svp_pipeline *pl, const struct svp_ruleset *rs)
+{
+  for (size_t i = 0, n = svp_rules_n_probes(rs); i < n; i++) {
+    const struct svp_probe *p = svp_rules_probe(rs, i);
+    const struct svp_portset *sets[2] = {&p->ports, &p->sslports};
+    for (int k = 0; k < 2; k++)
+      for (size_t j = 0; j < sets[k]->n; j++) {
+        int rc = svp_flowtab_listed_ports(pl->ft, p->l4, sets[k]->r[j].lo, sets[k]->r[j].hi);
+        if (rc != SVP_OK)
+          return rc;
+      }
+  }
   return SVP_OK;
 }
 

@@ -2,23 +2,34 @@
  *
  * Evidence, strongest first: the shape of the first payload (a request
  * line, a TLS ClientHello, a greeting banner, a status line...), then the
- * ports (a port below 1024 or named in nmap-services against one from the
- * dynamic range). A SYN or SYN-ACK, when seen, is decided by the flow table
- * before this is asked. */
+ * ports: a port some probe of the rules lists (nmap's ports/sslports
+ * lines, e.g. 2404 for IEC-104, 44818 for EtherNet/IP, 20000 for DNP3)
+ * is a service's, and so is one below 1024 or named in nmap-services, far
+ * more than one from the dynamic range. A SYN or SYN-ACK, when seen, is
+ * decided by the flow table before this is asked. */
 #include "svp/reasm.h"
 #include "svp/services.h"
 
 #include <string.h>
 
-int svp_port_server_score(const struct svp_services *svc, enum svp_l4 l4, uint16_t port)
+#define LISTED_BONUS 3 /* a listed port beats any unlisted one above 1023 */
+
+static bool listed(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port)
 {
+  const uint8_t *bits = l4 == SVP_L4_TCP ? pi->listed_tcp : pi->listed_udp;
+  return bits && (bits[port >> 3] >> (port & 7) & 1);
+}
+
+int svp_port_server_score(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port)
+{
+  int bonus = pi && listed(pi, l4, port) ? LISTED_BONUS : 0;
   if (port < 1024)
-    return 4;
-  const char *name = svp_services_name(svc, l4, port);
+    return 4 + bonus;
+  const char *name = pi ? svp_services_name(pi->svc, l4, port) : NULL;
   bool named = name && strcmp(name, "unknown") != 0;
   if (port < 32768)
-    return named ? 3 : 1;
-  return named ? 1 : 0;
+    return (named ? 3 : 1) + bonus;
+  return (named ? 1 : 0) + bonus;
 }
 
 static bool has_prefix(const uint8_t *p, size_t n, const char *s)
@@ -95,13 +106,13 @@ int svp_payload_role(enum svp_l4 l4, const uint8_t *p, size_t n)
   return 0;
 }
 
-struct svp_side svp_guess_side(const struct svp_services *svc, enum svp_l4 l4,
+struct svp_side svp_guess_side(const struct svp_portinfo *pi, enum svp_l4 l4,
                                uint16_t aport, uint16_t bport, const uint8_t *payload,
                                size_t n)
 {
   struct svp_side s = {.a_is_server = false, .basis = SVP_SB_FIRST, .conf = SVP_SC_LOW};
-  int sa = svp_port_server_score(svc, l4, aport);
-  int sb = svp_port_server_score(svc, l4, bport);
+  int sa = svp_port_server_score(pi, l4, aport);
+  int sb = svp_port_server_score(pi, l4, bport);
   int role = svp_payload_role(l4, payload, n);
   if (role != 0) {
     s.a_is_server = role < 0;

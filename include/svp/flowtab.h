@@ -116,6 +116,13 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
                     const struct svp_services *svc, struct svp_diag *diag,
                     struct svp_flowtab **out);
 
+/* Ports the rule files list for a probe (nmap's ports and sslports
+ * lines), lo..hi inclusive: for a flow without handshake such a port counts
+ * as a server's (see svp_port_server_score, reasm.h). Call before the
+ * first packet. Returns SVP_OK or SVP_ERR_NOMEM. */
+int svp_flowtab_listed_ports(struct svp_flowtab *ft, enum svp_l4 l4, uint16_t lo,
+                             uint16_t hi);
+
 /* A new input begins (file index as in struct svp_pktref; name for
  * messages): the checksum policy's learning restarts. */
 void svp_flowtab_input(struct svp_flowtab *ft, uint32_t file, const char *name);

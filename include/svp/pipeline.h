@@ -79,6 +79,14 @@ typedef void (*svp_progress_fn)(void *ud, const struct svp_progress *p);
 int svp_pipeline_new(const struct svp_config *cfg, const struct svp_flow_sink *sink,
                      struct svp_diag *diag, struct svp_pipeline **out);
 
+/* The ports every probe of rs lists (ports and sslports lines): in a flow
+ * without handshake they count as a server's (2404 for IEC-104, 44818 for
+ * EtherNet/IP...) before unlisted ports above 1023. Without this call (e.g.
+ * --flows) the guess uses nmap-services and port numbers only. rs is read
+ * during the call only. Returns SVP_OK or SVP_ERR_NOMEM. */
+struct svp_ruleset;
+int svp_pipeline_rule_ports(struct svp_pipeline *pl, const struct svp_ruleset *rs);
+
 /* Progress callback every interval_ms of wall time (0 = 500) and once at
  * the end of each input. */
 void svp_pipeline_on_progress(struct svp_pipeline *pl, svp_progress_fn fn, void *ud,

@@ -25,25 +25,27 @@ struct svp_services;
  * refusal) and gets its on_end when the linger ends. */
 enum svp_ft_state { SVP_FT_ACTIVE = 0, SVP_FT_CLOSED };
 
-/* One flow as the table holds it. */
+/* One flow as the table holds it. Entries start on a cache line (slab.h)
+ * and a hash lookup reads only the first: hnext, hash and f's addresses,
+ * ports and l4. */
 struct svp_ftent {
-  struct svp_flow f;             /* first member: what the consumer sees */
   struct svp_ftent *hnext;       /* hash chain */
-  struct svp_ftent *prev, *next; /* recency list (active or closed) */
   uint32_t hash;
   uint8_t state;                 /* enum svp_ft_state */
   uint8_t fin;                   /* FIN seen: bit SVP_C2S from the client, bit SVP_S2C ... */
+  uint8_t end_why;               /* enum svp_flow_end of a closed (lingering) flow */
+  struct svp_flow f;             /* what the consumer sees */
+  struct svp_ftent *prev, *next; /* recency list (active or closed) */
   bool collecting;               /* bytes still wanted (not decided, not full) */
   bool in_nids;                  /* libnids holds a stream for this flow */
   bool nids_est;                 /* libnids reported the handshake complete */
   bool delivered;                /* bytes went to the consumer: orientation is fixed */
   bool ended;                    /* on_end was called */
-  uint8_t end_why;               /* enum svp_flow_end of a closed (lingering) flow */
   bool isn_known[2];             /* isn[d] valid: SYN (C2S) / SYN-ACK (S2C) seen */
   uint32_t isn[2];
   uint32_t nids_got[2];          /* bytes libnids delivered, per direction */
   struct svp_lite *lite;         /* lite reassembler state, or NULL */
-  uint32_t cap[2];               /* allocated size of f.dir[d].data */
+  uint32_t cap[2];               /* allocated size of f.dir[d].data (0: none or borrowed) */
 };
 
 /* ---- flow table services for the reassemblers (flowtab.c) ---- */
@@ -136,10 +138,18 @@ void svp_udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
 
 /* ---- server side (srvside.c) ---- */
 
-/* How much a port looks like a server's: 3 below 1024, 2 named in
- * nmap-services (not "unknown"), 1 other registered range (1024-32767),
- * 0 dynamic/ephemeral range. svc may be NULL. */
-int svp_port_server_score(const struct svp_services *svc, enum svp_l4 l4, uint16_t port);
+/* What the server-side guess knows about ports. */
+struct svp_portinfo {
+  const struct svp_services *svc;  /* nmap-services names; may be NULL */
+  const uint8_t *listed_tcp;       /* bitmaps (65536 bits) of the ports rule files */
+  const uint8_t *listed_udp;       /* list for a probe (ports/sslports); NULL: none */
+};
+
+/* How much a port looks like a server's: 4 below 1024, 3 named in
+ * nmap-services (not "unknown") below 32768, 1 other registered-range
+ * (1024-32767) or named dynamic-range port, 0 unnamed dynamic/ephemeral
+ * port; plus 3 when a probe of the rules lists it. pi may be NULL. */
+int svp_port_server_score(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port);
 
 /* Role of a payload's sender from its shape: +1 it is a client's request
  * (HTTP method, TLS ClientHello, SSH-less protocols' commands...), -1 a
@@ -154,9 +164,9 @@ struct svp_side {
 };
 
 /* Decide which of A (sender of the first packet seen) and B is the server
- * of a flow without handshake, from their ports and (if n > 0) the first
- * payload A sent. */
-struct svp_side svp_guess_side(const struct svp_services *svc, enum svp_l4 l4,
+ * of a flow without handshake, from the first payload A sent (if n > 0),
+ * else from their ports' scores (the higher one), else A's receiver. */
+struct svp_side svp_guess_side(const struct svp_portinfo *pi, enum svp_l4 l4,
                                uint16_t aport, uint16_t bport, const uint8_t *payload,
                                size_t n);
 
