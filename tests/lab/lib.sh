@@ -94,11 +94,11 @@ lab_pkg_version() {
 # place during the install (an existing one is left alone).
 declare -ga LAB_COLLECTED=()
 LAB_COLLECT=0
-_lab_missing_debs() {
-  local p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || printf ' %s' "$p"
-  done
+_lab_missing_debs() {   # one dpkg-query for all: prints " PKG" per missing one
+  dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+    awk 'BEGIN { for (i = 1; i < ARGC; i++) want[ARGV[i]] = 1; ARGC = 1 }
+         / ok installed$/ { delete want[$1] }
+         END { for (p in want) printf " %s", p }' "$@"
 }
 lab_install() {
   local missing
@@ -247,7 +247,7 @@ lab_ns_exec() {
 # Process bookkeeping.  Each process gets its own session (setsid without a
 # fork keeps $! the program's PID), so that its children (forking daemons,
 # per-connection workers) can be stopped with it as one process group.
-_lab_starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
 
 lab_bg() {
   local name=$1; shift
@@ -265,10 +265,9 @@ lab_bg() {
     for fd in "${LAB_LOCK_FDS[@]}"; do exec {fd}>&-; done
     exec setsid "$@" >"$LAB_WORK/log/$name.log" 2>&1 </dev/null
   ) &
-  local pid=$!
-  local st
-  st=$(_lab_starttime "$pid")
-  echo "$pid ${st:-0} $name" >>"$LAB_WORK/pids"
+  local pid=$! st=0
+  _lab_starttime_to st "$pid"
+  echo "$pid $st $name" >>"$LAB_WORK/pids"
 }
 
 # lab_bg_client NAME CMD...: as lab_bg, but always in this namespace (clients
@@ -284,56 +283,69 @@ lab_pid() {
   awk -v n="$1" '$3 == n { p = $1 } END { if (p) print p }' "$LAB_WORK/pids"
 }
 
-# _lab_group_members PGID START: processes of process group PGID (the PID we
-# recorded; lab_bg made it a group leader) started no earlier than START
-# (clock ticks since boot, recorded at launch), i.e. our leader and its
-# children.  Processes started before our leader can never qualify.
+# _lab_group_members ENTRIES: "PID NAME" for every live process (zombies
+# excluded) of the process groups in ENTRIES, lines "PGID START NAME" as in
+# $LAB_WORK/pids: processes of group PGID (the PID we recorded; lab_bg made
+# it a group leader) started no earlier than START (clock ticks since boot,
+# recorded at launch), i.e. our leader and its children. Processes started
+# before our leader can never qualify. One ps for all groups.
 _lab_group_members() {
-  local pgid=$1 start=$2 pid
-  for pid in $(ps -e -o pid=,pgid= | awk -v g="$pgid" '$2 == g {print $1}'); do
-    local st
-    st=$(_lab_starttime "$pid") || continue
-    [ -n "$st" ] && [ "$st" -ge "$start" ] || continue
-    echo "$pid"
-  done
+  local pid pgid stat start name st
+  local -A first=() label=()
+  while read -r pgid start name; do
+    [ -n "$pgid" ] || continue
+    first[$pgid]=$start label[$pgid]=$name
+  done <<<"$1"
+  while read -r pid pgid stat; do
+    [ -n "${first[$pgid]:-}" ] || continue
+    case $stat in Z*) continue ;; esac
+    _lab_starttime_to st "$pid" || continue
+    [ "$st" -ge "${first[$pgid]}" ] && echo "$pid ${label[$pgid]}"
+  done < <(ps -e -o pid=,pgid=,stat=)
+}
+# _lab_starttime_to VAR PID: field 22 of /proc/PID/stat, without a fork
+# (the command name in field 2 may hold spaces and parentheses).
+_lab_starttime_to() {
+  local line f
+  read -r line <"/proc/$2/stat" 2>/dev/null || return 1
+  read -ra f <<<"${line##*) }"
+  [ -n "${f[19]:-}" ] || return 1
+  printf -v "$1" '%s' "${f[19]}"
 }
 
-_lab_kill_entry() {
-  local pid=$1 start=$2 name=$3 i members
-  members=$(_lab_group_members "$pid" "$start")
+# _lab_kill_entries ENTRIES: TERM every member of these groups at once, wait
+# up to 5 s for all of them, then KILL what is left (and say whose it was).
+_lab_kill_entries() {
+  local entries=$1 members i
+  members=$(_lab_group_members "$entries")
   [ -z "$members" ] && return 0
-  # shellcheck disable=SC2086
-  kill -TERM $members 2>/dev/null
+  # shellcheck disable=SC2046
+  kill -TERM $(cut -d' ' -f1 <<<"$members") 2>/dev/null
   for i in $(seq 1 50); do
-    members=$(_lab_group_members "$pid" "$start")
+    members=$(_lab_group_members "$entries")
     [ -z "$members" ] && return 0
     sleep 0.1
   done
-  lab_log "$name (pid $pid) ignored TERM: KILL"
-  # shellcheck disable=SC2086
-  kill -KILL $members 2>/dev/null
+  lab_log "ignored TERM, KILLed: $(awk '{ n[$2] = n[$2] " " $1 } END { for (k in n) printf "%s (pid%s) ", k, n[k] }' <<<"$members")"
+  # shellcheck disable=SC2046
+  kill -KILL $(cut -d' ' -f1 <<<"$members") 2>/dev/null
   return 0
 }
 
 lab_stop() {
-  local want=$1 pid start name
+  local want=$1 entries pid
   [ -f "$LAB_WORK/pids" ] || return 0
-  while read -r pid start name; do
-    if [ "$name" = "$want" ]; then
-      _lab_kill_entry "$pid" "$start" "$name"
-      wait "$pid" 2>/dev/null
-    fi
-  done <"$LAB_WORK/pids"
+  entries=$(awk -v n="$want" '$3 == n' "$LAB_WORK/pids")
+  [ -n "$entries" ] || return 0
+  _lab_kill_entries "$entries"
+  for pid in $(cut -d' ' -f1 <<<"$entries"); do wait "$pid" 2>/dev/null; done
   return 0
 }
 
 lab_stop_all() {
   [ -n "$LAB_WORK" ] && [ -f "$LAB_WORK/pids" ] || return 0
-  local pid start name
-  # Newest first: clients and captures before the servers they talk to.
-  while read -r pid start name; do
-    _lab_kill_entry "$pid" "$start" "$name"
-  done < <(tac "$LAB_WORK/pids")
+  # All at once (captures and sessions were ended before, by their owners).
+  _lab_kill_entries "$(cat "$LAB_WORK/pids")"
   : >"$LAB_WORK/pids"
 }
 
@@ -520,16 +532,75 @@ lab_source_servers() {
   done
 }
 
+# lab_signature: what a lab run's output depends on, as one checksum: the
+# lab's scripts and server files, the files of tests/ they start (tests/ot/
+# servers and clients), the versions of the server packages (npm ones
+# included), nmap's version and data files. A cached run is reused only
+# under the same signature.
+lab_signature() {
+  local s p f
+  lab_source_servers
+  {
+    cat "$LAB_DIR"/run-lab.sh "$LAB_DIR"/lib.sh "$LAB_DIR"/clients.py "$LAB_DIR"/servers/*.sh
+    for f in $(grep -ho '\$LAB_SRCDIR/[A-Za-z0-9_./-]*' "$LAB_DIR"/servers/*.sh | sort -u); do
+      cat "$LAB_SRCDIR/${f#\$LAB_SRCDIR/}" 2>/dev/null || echo "missing: $f"
+    done
+    local debs=()
+    for s in $(lab_servers); do
+      if lab_has "$s" version; then
+        echo "$s $("srv_${s}_version" 2>/dev/null)"
+      else
+        debs+=($("srv_${s}_pkgs"))
+      fi
+    done
+    dpkg-query -W -f='${Package} ${Version} ${Status}\n' "${debs[@]}" 2>&1 | sort
+    nmap --version 2>/dev/null | head -1
+    node --version 2>/dev/null
+    lab_pkg_version nmap-common
+    cat /usr/share/nmap/nmap-service-probes /usr/share/nmap/nmap-services 2>/dev/null
+  } | md5sum | cut -d' ' -f1
+}
+
 # lab_has NAME FUNC: server file NAME defines srv_NAME_FUNC.
 lab_has() { declare -F "srv_$1_$2" >/dev/null; }
 
 # lab_proto NAME: tcp unless the server file says otherwise.
 lab_proto() { if lab_has "$1" proto; then "srv_$1_proto"; else echo tcp; fi; }
 
+# lab_each JOBS FUNC ITEM...: FUNC ITEM for every ITEM, each in a subshell,
+# at most JOBS at a time. FUNC's exit status and the seconds it took are
+# written to $LAB_WORK/run/FUNC.ITEM ("STATUS SECONDS"); read them with
+# lab_each_result FUNC ITEM [VAR-FOR-SECONDS]. Waits only for its own
+# subshells (the caller's background processes are left alone).
+lab_each() {
+  local jobs=$1 fn=$2 item p; shift 2
+  local running=() left
+  for item in "$@"; do
+    rm -f "$LAB_WORK/run/$fn.$item"
+    ( t0=$SECONDS; "$fn" "$item"; echo "$? $((SECONDS - t0))" >"$LAB_WORK/run/$fn.$item" ) &
+    running+=($!)
+    while [ ${#running[@]} -ge "$jobs" ]; do
+      wait -n "${running[@]}"
+      left=()
+      for p in "${running[@]}"; do kill -0 "$p" 2>/dev/null && left+=("$p"); done
+      running=("${left[@]}")
+    done
+  done
+  for p in "${running[@]}"; do wait "$p"; done
+}
+lab_each_result() {
+  local __rc __secs
+  read -r __rc __secs <"$LAB_WORK/run/$1.$2" 2>/dev/null || { __rc=255 __secs=0; }
+  [ $# -lt 3 ] || printf -v "$3" '%s' "$__secs"
+  return "$__rc"
+}
+
 # lab_start_servers ADDR NAME...: install and start each server on its
 # default port at ADDR (inside $LAB_NS).  When that port/proto is taken by an
 # earlier server and LAB_ALT_ADDR is set, the server goes to LAB_ALT_ADDR
 # instead (a second address in the same namespace); otherwise it is skipped.
+# Addresses are decided first, then the servers start LAB_START_JOBS
+# (default 8) at a time: each start mostly waits for its program to answer.
 # Sets LAB_STARTED (names, in order), LAB_FAILED ("name:reason"),
 # LAB_PORT[name]="port/proto" and LAB_ADDR_OF[name].
 # lab_install_all NAME...: one apt-get run for every package the servers'
@@ -546,9 +617,10 @@ lab_install_all() {
 }
 
 declare -ga LAB_STARTED=() LAB_FAILED=()
+LAB_START_TIMES=""     # "name Ns, " per started server (where the time goes)
 declare -gA LAB_PORT=() LAB_ADDR_OF=()
 lab_start_servers() {
-  local addr=$1 s port proto other where; shift
+  local addr=$1 s port proto other where plan=(); shift
   lab_install_all "$@" || lab_log "some packages did not install; servers that need them will fail"
   for s in "$@"; do
     if ! lab_has "$s" start; then
@@ -573,11 +645,21 @@ lab_start_servers() {
         LAB_FAILED+=("$s:port-clash"); continue 2
       fi
     done
-    if "srv_${s}_install" && "srv_${s}_start" "$where" "$port"; then
-      LAB_STARTED+=("$s"); LAB_PORT[$s]=$port/$proto; LAB_ADDR_OF[$s]=$where
+    if "srv_${s}_install"; then
+      plan+=("$s"); LAB_PORT[$s]=$port/$proto; LAB_ADDR_OF[$s]=$where
+    else
+      lab_log "$s: install failed"; LAB_FAILED+=("$s:install")
+    fi
+  done
+  lab_each "${LAB_START_JOBS:-8}" _lab_start_one "${plan[@]}"
+  local secs
+  for s in "${plan[@]}"; do
+    if lab_each_result _lab_start_one "$s" secs; then
+      LAB_STARTED+=("$s"); LAB_START_TIMES+="$s ${secs}s, "
     else
       lab_log "$s did not start (logs: $LAB_WORK/log/)"
-      LAB_FAILED+=("$s:start")
+      LAB_FAILED+=("$s:start"); unset "LAB_PORT[$s]" "LAB_ADDR_OF[$s]"
     fi
   done
 }
+_lab_start_one() { "srv_$1_start" "${LAB_ADDR_OF[$1]}" "${LAB_PORT[$1]%/*}"; }

@@ -9,8 +9,9 @@
 #   lab-MODE.servers.tsv  which server program listened where, with package versions
 # then rewrites tests/regress/captures/MANIFEST and builds samples/lab-mixed.pcap
 # (the normal and mid-conversation captures merged in time order).
-# Reuses a run-lab output younger than LAB_REUSE_MIN minutes (default 120)
-# from tests/lab/work/agreement-MODE/ (as the agreement tests leave it).
+# The runs come from lab-runs.sh: a run of the same lab younger than
+# LAB_REUSE_MIN minutes (default 120) in tests/lab/work/agreement-MODE/ (as
+# the agreement tests leave it) is reused, the other modes run in parallel.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -20,14 +21,9 @@ lab_require_root
 [ $# -gt 0 ] || set -- normal midstream ipv6
 mkdir -p "$dest" "$src/samples"
 
+bash "$here/lab-runs.sh" "$@" || lab_die "the lab runs failed"
 for mode in "$@"; do
   out=$here/work/agreement-$mode
-  if [ -f "$out/capture.pcap" ] && [ -n "$(find "$out/capture.pcap" -mmin -"${LAB_REUSE_MIN:-120}")" ]; then
-    lab_log "$mode: reusing $out"
-  else
-    rm -rf "$out"; mkdir -p "$out"
-    bash "$here/run-lab.sh" "$mode" "$out" || lab_die "run-lab.sh $mode failed"
-  fi
   cp "$out/capture.pcap" "$dest/lab-$mode.pcap"
   cp "$out/nmap.xml" "$dest/lab-$mode.nmap.xml"
   cp "$out/servers.tsv" "$dest/lab-$mode.servers.tsv"

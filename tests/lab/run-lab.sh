@@ -12,6 +12,8 @@
 #                   flows on those same connections (no handshake in the
 #                   capture); only servers with srv_<name>_session_open take part
 #        ipv6       as normal, on fd00:201:3::2
+#        install    run-lab.sh install [SERVER...]: install the servers' packages
+#                   (apt, npm) and stop
 # OUTDIR receives:
 #   capture.pcap  what the clients and servers said (nmap's traffic is not in it)
 #   nmap.xml      nmap -sV -oX against the servers' ports    nmap.txt  its normal output
@@ -24,7 +26,21 @@ set -u
 lab_require_root
 
 mode=${1:-}; outdir=${2:-}
-[ -n "$mode" ] && [ -n "$outdir" ] || { sed -n '2,22p' "$0" >&2; exit 2; }
+if [ "$mode" = install ]; then
+  # Only the packages (apt, npm) of the servers named (default: all), and
+  # nothing else: lab-runs.sh installs once before running modes in parallel.
+  shift
+  lab_init lab-install
+  lab_install nmap tcpdump ethtool || exit 1
+  lab_source_servers
+  if [ $# -gt 0 ]; then servers=("$@"); else mapfile -t servers < <(lab_servers); fi
+  lab_install_all "${servers[@]}" || lab_log "some packages did not install"
+  for s in "${servers[@]}"; do
+    lab_has "$s" install && { "srv_${s}_install" || lab_log "$s: install failed"; }
+  done
+  exit 0
+fi
+[ -n "$mode" ] && [ -n "$outdir" ] || { sed -n '2,25p' "$0" >&2; exit 2; }
 shift 2
 case $mode in
   normal) idx=1 ;; midstream) idx=2 ;; ipv6) idx=3 ;;
@@ -64,18 +80,13 @@ fi
 
 lab_start_servers "$addr" "${servers[@]}"
 [ ${#LAB_STARTED[@]} -gt 0 ] || lab_die "no server started"
-lab_log "started ${#LAB_STARTED[@]} servers: ${LAB_STARTED[*]}"
+lab_log "started ${#LAB_STARTED[@]} servers: ${LAB_START_TIMES%, }"
 [ ${#LAB_FAILED[@]} -eq 0 ] || lab_log "not started: ${LAB_FAILED[*]}"
 
 declare -A status=()
-run_client() { # NAME FUNC: run srv_NAME_FUNC ADDR PORT, record the outcome
-  local s=$1 fn=$2 port=${LAB_PORT[$1]%/*}
-  if timeout 60 bash -c '"$@"' _ "srv_${s}_$fn" "${LAB_ADDR_OF[$s]}" "$port" \
-       >>"$LAB_WORK/log/client-$s.log" 2>&1; then
-    status[$s]=${status[$s]:-ok}
-  else
-    status[$s]=failed; lab_log "client of $s failed (log: $LAB_WORK/log/client-$s.log)"
-  fi
+run_client() { # NAME: srv_NAME_client ADDR PORT, its exit status
+  timeout 60 bash -c '"$@"' _ "srv_$1_client" "${LAB_ADDR_OF[$1]}" "${LAB_PORT[$1]%/*}" \
+    >>"$LAB_WORK/log/client-$1.log" 2>&1
 }
 # Client functions run in a child bash (timeout needs a program): give it
 # the server files' functions and the lab's state.
@@ -101,8 +112,16 @@ if [ "$mode" = midstream ]; then
   for s in "${!LAB_SESSION_FD[@]}"; do lab_session_close "$s"; done
 else
   lab_capture_start "$LAB_IFACE" "$outdir/capture.pcap" "${capture_filter[@]}" || exit 1
-  for s in "${LAB_STARTED[@]}"; do run_client "$s" client; done
+  # Each client talks to its own server: LAB_CLIENT_JOBS (default 8) at once.
+  lab_each "${LAB_CLIENT_JOBS:-8}" run_client "${LAB_STARTED[@]}"
   lab_capture_stop
+  for s in "${LAB_STARTED[@]}"; do
+    if lab_each_result run_client "$s"; then
+      status[$s]=ok
+    else
+      status[$s]=failed; lab_log "client of $s failed (log: $LAB_WORK/log/client-$s.log)"
+    fi
+  done
 fi
 
 # The reference: one nmap -sV over every started server's port, on the

@@ -5,14 +5,14 @@ srv_mariadb_install() { lab_install mariadb-server mariadb-client; }
 
 srv_mariadb_start() {
   local addr=$1 port=$2 d=$LAB_WORK/mariadb
-  mkdir -p "$d/data" "$d/run"
+  mkdir -p "$d/data" "$d/run" "$d/tmp"   # a private tmpdir: several mariadbs run at once
   chown -R mysql:mysql "$d"
   if [ ! -d "$d/data/mysql" ]; then
-    mariadb-install-db --no-defaults --user=mysql --datadir="$d/data" \
+    mariadb-install-db --no-defaults --tmpdir="$d/tmp" --user=mysql --datadir="$d/data" \
       --auth-root-authentication-method=socket --skip-test-db \
       >"$LAB_WORK/log/mariadb-install.log" 2>&1 || return 1
   fi
-  lab_bg mariadb /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$d/data" \
+  lab_bg mariadb /usr/sbin/mariadbd --no-defaults --tmpdir="$d/tmp" --user=mysql --datadir="$d/data" \
     --socket="$d/run/mysqld.sock" --pid-file="$d/run/mysqld.pid" \
     --bind-address="$addr" --port="$port" --skip-name-resolve \
     --log-error="$d/error.log" --max-connect-errors=100000

@@ -6,13 +6,13 @@ srv_mariadb_proxy_port() { echo 3306; }
 srv_mariadb_proxy_install() { lab_install mariadb-server; }
 srv_mariadb_proxy_start() {
   local addr=$1 port=$2 d=$LAB_WORK/mariadb_proxy
-  mkdir -p "$d"
-  [ -d "$d/data/mysql" ] || mariadb-install-db --no-defaults --datadir="$d/data" \
+  mkdir -p "$d/tmp"   # a private tmpdir: several mariadbs run at once
+  [ -d "$d/data/mysql" ] || mariadb-install-db --no-defaults --tmpdir="$d/tmp" --datadir="$d/data" \
     --user=root --auth-root-authentication-method=normal >"$d/install.log" 2>&1 || return 1
   # an account for any host, else a remote client is refused ("Host ... is
   # not allowed") before the server looks at the PROXY header
   echo "CREATE USER IF NOT EXISTS 'lab'@'%';" >"$d/init.sql"
-  lab_bg mariadb_proxy /usr/sbin/mariadbd --no-defaults --datadir="$d/data" \
+  lab_bg mariadb_proxy /usr/sbin/mariadbd --no-defaults --tmpdir="$d/tmp" --datadir="$d/data" \
     --init-file="$d/init.sql" \
     --socket="$d/sock" --pid-file="$d/pid" --port="$port" --bind-address="$addr" \
     --proxy-protocol-networks=192.0.2.0/24 --skip-name-resolve --user=root
