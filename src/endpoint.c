@@ -15,8 +15,9 @@ struct ep_entry {
   uint32_t client_slots;
   uint64_t nonmid_flows;      /* flows with a handshake seen */
   uint64_t guessed_flows;     /* flows whose server side was inferred */
-  uint64_t res_hash;          /* hash of the server bytes behind a hard result */
+  uint64_t res_hash;          /* hash of the server bytes behind the result */
   uint32_t res_len;           /* ... and their length; 0 = no reuse */
+  bool res_exact;             /* softmatch: all of a flow's bytes, not a prefix */
   uint8_t *fp_buf, *fp_req_buf;
 };
 
@@ -421,9 +422,12 @@ int svp_eptab_add(struct svp_eptab *t, const struct svp_flow_outcome *o)
   note_flow(e, f);
   if (!o->res)
     return SVP_OK;
-  if (merge_result(e, o->res) && o->res->verdict == SVP_HARD) {
+  if (merge_result(e, o->res) && o->res->verdict != SVP_NOMATCH) {
     const struct svp_dir *s2c = &f->dir[SVP_S2C];
-    uint32_t n = o->res->ev.resp_len;
+    /* hard: the bytes the line matched, a prefix of any later flow's;
+     * soft: everything the flow's final judgement saw */
+    e->res_exact = o->res->verdict == SVP_SOFT;
+    uint32_t n = e->res_exact ? s2c->len : o->res->ev.resp_len;
     if (s2c->data && n && n <= s2c->len) {
       e->res_hash = fnv1a(FNV_SEED, s2c->data, n);
       e->res_len = n;
@@ -450,8 +454,8 @@ bool svp_eptab_reuse(const struct svp_eptab *t, const struct svp_flow *f,
 {
   const struct ep_entry *e = lookup(t, &f->srv, f->sport, f->l4);
   const struct svp_dir *s2c = &f->dir[SVP_S2C];
-  if (!e || e->pub.res.verdict != SVP_HARD || e->res_len == 0 ||
-      !s2c->data || s2c->len < e->res_len ||
+  if (!e || e->pub.res.verdict == SVP_NOMATCH || e->res_len == 0 || !s2c->data ||
+      s2c->len < e->res_len || (e->res_exact && s2c->len != e->res_len) ||
       fnv1a(FNV_SEED, s2c->data, e->res_len) != e->res_hash)
     return false;
   *out = e->pub.res;

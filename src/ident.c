@@ -19,6 +19,7 @@ struct svp_ident {
   struct svp_flow_sink sink;
   const struct svp_probe *null_probe;
   struct svp_ident_stats st;
+  char handed;  /* its address marks a flow already handed over (f->user) */
 };
 
 /* Per-flow state, hung on flow->user while the flow lives. */
@@ -31,7 +32,6 @@ struct fstate {
   bool client_spoke;                 /* banner_len is fixed */
   bool final_done;                   /* final steps ran at tried_len */
   bool server_first;
-  bool added;                        /* handed to the endpoint table */
 };
 
 struct step {
@@ -286,7 +286,6 @@ static void hand_over(struct svp_ident *id, const struct svp_flow *f, struct fst
   struct svp_flow_outcome o = {.flow = f, .res = res, .probe = fs->fp_probe,
                                .server_first = fs->server_first};
   svp_eptab_add(id->eps, &o);
-  fs->added = true;
   if (res) {
     id->st.verdict[res->verdict]++;
     if (res->verdict != SVP_NOMATCH)
@@ -313,11 +312,10 @@ enum confirm { CONFIRM_NONE, CONFIRM_HIT, CONFIRM_WAIT };
  * flow's answer; a miss on bytes that may still grow waits for more
  * (CONFIRM_WAIT); a miss on final bytes runs the whole plan, which is how
  * a change of program on the port is seen. */
-static enum confirm confirm_line(struct svp_ident *id, const struct svp_flow *f,
-                                 const struct fstate *fs, const struct plan *pl, bool final,
-                                 struct svp_result *out)
+static enum confirm confirm_line(struct svp_ident *id, const struct svp_endpoint *ep,
+                                 const struct svp_flow *f, const struct fstate *fs,
+                                 const struct plan *pl, bool final, struct svp_result *out)
 {
-  const struct svp_endpoint *ep = svp_eptab_find(id->eps, &f->srv, f->sport, f->l4);
   if (!ep || !settled(&ep->res) || !ep->res.probe)
     return CONFIRM_NONE;
   const struct step *st = NULL;
@@ -349,20 +347,21 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
     final = true;
   if (s2c->len == fs->tried_len && (!final || fs->final_done))
     return final;
-  if (fs->tried_len == 0) {
+  const struct svp_endpoint *ep = svp_eptab_find(id->eps, &f->srv, f->sport, f->l4);
+  if (fs->tried_len == 0)
     fs->server_first = (f->flags & SVP_FF_SRV_FIRST) || c2s->len == 0;
-    if (svp_eptab_reuse(id->eps, f, &fs->res)) {
-      fs->res.ev.pkt = s2c->first;
-      fs->res.ev.flow_id = f->id;
-      fs->res.ev.client = f->cli;
-      fs->res.ev.client_port = f->cport;
-      fs->res.ev.midstream = (f->flags & SVP_FF_MIDSTREAM) != 0;
-      fs->fp_probe = fs->res.probe;
-      fs->tried_len = s2c->len;
-      fs->final_done = true;
-      id->st.reused++;
-      return true;
-    }
+  if ((fs->tried_len == 0 || final) && ep && svp_eptab_reuse(id->eps, f, &fs->res)) {
+    fs->res.ev.pkt = s2c->first;
+    fs->res.ev.flow_id = f->id;
+    fs->res.ev.client = f->cli;
+    fs->res.ev.client_port = f->cport;
+    fs->res.ev.midstream = (f->flags & SVP_FF_MIDSTREAM) != 0;
+    fs->fp_probe = fs->res.probe;
+    fs->tried_len = s2c->len;
+    fs->final_done = final;
+    id->st.reused++;
+    /* a softmatch may still give way to a hard line as bytes come */
+    return final || fs->res.verdict == SVP_HARD;
   }
   if (!fs->client_spoke)
     fs->banner_len = s2c->len;
@@ -375,7 +374,7 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
   build_plan(id, f, fs, final, &pl);
   struct svp_result r;
   double t0 = now_s();
-  enum confirm c = confirm_line(id, f, fs, &pl, final, &r);
+  enum confirm c = confirm_line(id, ep, f, fs, &pl, final, &r);
   if (c == CONFIRM_NONE)
     run_plan(id, f, fs, &pl, final, &r);
   id->st.match_seconds += now_s() - t0;
@@ -392,6 +391,15 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
   return final || settled(&fs->res);
 }
 
+/* f->user: NULL before the server or client sent anything, the flow's
+ * fstate while it is being judged, and the ident's `handed` mark once it
+ * went to the endpoint table (the state is freed then, not at on_end: a
+ * closed flow lingers in the flow table for a while). */
+static void *handed_mark(struct svp_ident *id)
+{
+  return &id->handed;
+}
+
 static struct fstate *state_of(struct svp_flow *f)
 {
   if (!f->user)
@@ -399,14 +407,22 @@ static struct fstate *state_of(struct svp_flow *f)
   return f->user;
 }
 
+static void hand_over_and_release(struct svp_ident *id, struct svp_flow *f,
+                                  struct fstate *fs)
+{
+  hand_over(id, f, fs);
+  free(fs);
+  f->user = handed_mark(id);
+}
+
 static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
 {
   struct svp_ident *id = ud;
+  if (f->user == handed_mark(id))
+    return true;
   struct fstate *fs = state_of(f);
   if (!fs)
     return false; /* out of memory: the flow is still judged at its end */
-  if (fs->added)
-    return true;
   if (dir != SVP_S2C && f->l4 == SVP_L4_TCP) {
     if (!fs->client_spoke && f->dir[SVP_C2S].len) {
       fs->client_spoke = true; /* what the server sent so far is its banner */
@@ -416,7 +432,7 @@ static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
   }
   if (!evaluate(id, f, fs, false))
     return false;
-  hand_over(id, f, fs);
+  hand_over_and_release(id, f, fs);
   id->st.decided_early++;
   return true;
 }
@@ -427,33 +443,36 @@ static void judge_final(struct svp_ident *id, struct svp_flow *f, struct fstate 
   evaluate(id, f, fs, true);
   if (f->dir[SVP_S2C].bytes && fs->res.ev.resp_len == 0)
     nomatch_result(&fs->res, f); /* bytes seen but none kept */
-  hand_over(id, f, fs);
+  hand_over_and_release(id, f, fs);
 }
 
 static void on_close(void *ud, struct svp_flow *f)
 {
-  struct fstate *fs = f->user;
-  if (fs && !fs->added && f->dir[SVP_S2C].bytes)
-    judge_final(ud, f, fs);
+  struct svp_ident *id = ud;
+  if (f->user && f->user != handed_mark(id) && f->dir[SVP_S2C].bytes)
+    judge_final(id, f, f->user);
 }
 
 static void on_end(void *ud, struct svp_flow *f)
 {
   struct svp_ident *id = ud;
-  struct fstate *fs = state_of(f);
   id->st.flows++;
   if (f->dir[SVP_S2C].bytes)
     id->st.flows_data++;
-  if (!fs) {
-    struct svp_flow_outcome o = {.flow = f};
-    svp_eptab_add(id->eps, &o);
-    return;
-  }
-  if (fs->added)
+  if (f->user == handed_mark(id)) {
     svp_eptab_touch(id->eps, f);
-  else
-    judge_final(id, f, fs);
-  free(fs);
+  } else if (!f->user && !f->dir[SVP_S2C].bytes) {
+    struct svp_flow_outcome o = {.flow = f}; /* nothing said: the handshake only */
+    svp_eptab_add(id->eps, &o);
+  } else {
+    struct fstate *fs = state_of(f);
+    if (fs) {
+      judge_final(id, f, fs);
+    } else {
+      struct svp_flow_outcome o = {.flow = f};
+      svp_eptab_add(id->eps, &o);
+    }
+  }
   f->user = NULL;
 }
 

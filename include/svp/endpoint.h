@@ -112,9 +112,11 @@ const struct svp_endpoint *svp_eptab_find(const struct svp_eptab *t,
                                           const struct svp_addr *addr,
                                           uint16_t port, enum svp_l4 l4);
 
-/* If the endpoint has a hard result obtained from exactly these leading
- * server bytes (same length prefix, same content), copy it into *out and
- * return true: the caller may skip matching. */
+/* If the endpoint's result was obtained from these server bytes, copy it
+ * into *out and return true: the caller may skip matching. A hard result
+ * needs the same leading bytes (the ones its line matched); a softmatch,
+ * which a final judgement of the whole flow gave, needs all of the flow's
+ * server bytes to be the same. */
 bool svp_eptab_reuse(const struct svp_eptab *t, const struct svp_flow *f,
                      struct svp_result *out);
 
