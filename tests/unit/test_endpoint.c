@@ -150,6 +150,22 @@ static void test_bookkeeping(void)
   struct svp_flow shorter = make_flow(4, 11, "SSH-2.0-Open");
   CHECK(!svp_eptab_reuse(t, &shorter, &got));
 
+  /* a softmatch is reused only for exactly the same bytes, all of them */
+  struct svp_eptab *ts;
+  svp_eptab_new(&ts);
+  const char *tn = "\xff\xfd\x18\xff\xfd\x20";
+  struct svp_flow s1 = make_flow(5, 12, tn);
+  struct step soft = S(BANNER, "telnet", "", "");
+  struct svp_result rs = make_result(&soft, s1.dir[SVP_S2C].len);
+  struct svp_flow_outcome os = {.flow = &s1, .res = &rs};
+  svp_eptab_add(ts, &os);
+  struct svp_flow s2 = make_flow(6, 13, tn);
+  CHECK(svp_eptab_reuse(ts, &s2, &got));
+  CHECK(got.verdict == SVP_SOFT);
+  struct svp_flow longer = make_flow(7, 13, "\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23");
+  CHECK(!svp_eptab_reuse(ts, &longer, &got));
+  svp_eptab_free(ts);
+
   /* 300 flows from 300 clients: the count is exact up to the cap */
   for (unsigned i = 0; i < 300; i++) {
     struct svp_flow f = make_flow(10 + i, 0, NULL);
