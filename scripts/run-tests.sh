@@ -33,8 +33,8 @@ fi
 # in BUILDDIR/ctest.log for the summary. Returns ctest's status.
 pass() {
   dir=$1; shift
-  { if ctest --test-dir "$dir" --output-on-failure -j"$tjobs" "$@"; then echo 0; else echo $?; fi \
-      >"$dir/ctest.rc"; } | tee "$dir/ctest.log"
+  { if ctest --test-dir "$dir" --output-on-failure -j"$tjobs" "$@"; then rc=0; else rc=$?; fi
+    echo $rc >"$dir/ctest.rc"; } | tee "$dir/ctest.log"
   return "$(cat "$dir/ctest.rc")"
 }
 slowest() { # BUILDDIR: its 12 longest tests
