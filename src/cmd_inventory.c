@@ -269,7 +269,8 @@ static int run_setup(struct run *r)
     svp_active_set_stop(r->act, &svp_stop_requested);
     sink = svp_active_sink(r->act, sink); /* live: our own probes are not evidence */
   }
-  if ((rc = svp_pipeline_new(cfg, sink, r->diag, &r->pl)) != SVP_OK)
+  if ((rc = svp_pipeline_new(cfg, sink, r->diag, &r->pl)) != SVP_OK ||
+      (rc = svp_pipeline_rule_ports(r->pl, r->rs)) != SVP_OK)
     return rc;
   if (r->act && cfg->iface)
     svp_pipeline_on_tick(r->pl, active_tick, r->act);

@@ -104,17 +104,28 @@ int svp_pipeline_new(const struct svp_config *cfg, const struct svp_flow_sink *s
   return SVP_OK;
 }
 
+static size_t portset_size(const struct svp_portset *ps)
+{
+  size_t n = 0;
+  for (size_t j = 0; j < ps->n; j++)
+    n += (size_t)ps->r[j].hi - ps->r[j].lo + 1;
+  return n;
+}
+
 int svp_pipeline_rule_ports(struct svp_pipeline *pl, const struct svp_ruleset *rs)
 {
   for (size_t i = 0, n = svp_rules_n_probes(rs); i < n; i++) {
     const struct svp_probe *p = svp_rules_probe(rs, i);
     const struct svp_portset *sets[2] = {&p->ports, &p->sslports};
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
+      if (portset_size(sets[k]) > SVP_RULE_PORTS_MAX)
+        continue; /* a generic probe's long list says little about each port */
       for (size_t j = 0; j < sets[k]->n; j++) {
         int rc = svp_flowtab_listed_ports(pl->ft, p->l4, sets[k]->r[j].lo, sets[k]->r[j].hi);
         if (rc != SVP_OK)
           return rc;
       }
+    }
   }
   return SVP_OK;
 }

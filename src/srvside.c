@@ -3,33 +3,47 @@
  * Evidence, strongest first: the shape of the first payload (a request
  * line, a TLS ClientHello, a greeting banner, a status line...), then the
  * ports: a port some probe of the rules lists (nmap's ports/sslports
- * lines, e.g. 2404 for IEC-104, 44818 for EtherNet/IP, 20000 for DNP3)
- * is a service's, and so is one below 1024 or named in nmap-services, far
- * more than one from the dynamic range. A SYN or SYN-ACK, when seen, is
+ * lines, e.g. 2404 for IEC-104, 44818 for EtherNet/IP, 20000 for DNP3;
+ * a little less when listed for the other protocol only) is a service's,
+ * and so is one below 1024 or named in nmap-services, far more than one
+ * from the dynamic range. A SYN or SYN-ACK, when seen, is
  * decided by the flow table before this is asked. */
 #include "svp/reasm.h"
 #include "svp/services.h"
 
 #include <string.h>
 
-#define LISTED_BONUS 3 /* a listed port beats any unlisted one above 1023 */
+#define LISTED_BONUS 3       /* a listed port beats any unlisted one above 1023 */
+#define LISTED_OTHER_BONUS 2 /* listed for the other protocol only (DNP3 20000/udp) */
 
-static bool listed(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port)
+static bool has_bit(const uint8_t *bits, uint16_t port)
 {
-  const uint8_t *bits = l4 == SVP_L4_TCP ? pi->listed_tcp : pi->listed_udp;
   return bits && (bits[port >> 3] >> (port & 7) & 1);
+}
+
+static int listed_bonus(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port)
+{
+  if (!pi)
+    return 0;
+  bool tcp = has_bit(pi->listed_tcp, port), udp = has_bit(pi->listed_udp, port);
+  if (l4 == SVP_L4_TCP ? tcp : udp)
+    return LISTED_BONUS;
+  return tcp || udp ? LISTED_OTHER_BONUS : 0;
 }
 
 int svp_port_server_score(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port)
 {
-  int bonus = pi && listed(pi, l4, port) ? LISTED_BONUS : 0;
+  int bonus = listed_bonus(pi, l4, port);
   if (port < 1024)
     return 4 + bonus;
   const char *name = pi ? svp_services_name(pi->svc, l4, port) : NULL;
   bool named = name && strcmp(name, "unknown") != 0;
   if (port < 32768)
     return (named ? 3 : 1) + bonus;
-  return (named ? 1 : 0) + bonus;
+  /* The dynamic range is where clients' ephemeral ports come from: a port
+   * there counts as listed only if nmap-services names it too (44818 does;
+   * DB2's 50000-50025 do not, and a client's 50014 is no server). */
+  return named ? 1 + bonus : 0;
 }
 
 static bool has_prefix(const uint8_t *p, size_t n, const char *s)

@@ -79,11 +79,14 @@ typedef void (*svp_progress_fn)(void *ud, const struct svp_progress *p);
 int svp_pipeline_new(const struct svp_config *cfg, const struct svp_flow_sink *sink,
                      struct svp_diag *diag, struct svp_pipeline **out);
 
-/* The ports every probe of rs lists (ports and sslports lines): in a flow
- * without handshake they count as a server's (2404 for IEC-104, 44818 for
- * EtherNet/IP...) before unlisted ports above 1023. Without this call (e.g.
- * --flows) the guess uses nmap-services and port numbers only. rs is read
- * during the call only. Returns SVP_OK or SVP_ERR_NOMEM. */
+/* The ports the probes of rs list (ports and sslports lines of at most
+ * SVP_RULE_PORTS_MAX ports: a generic probe such as GenericLines lists a
+ * hundred, which says little about each): in a flow without handshake they
+ * count as a server's (2404 for IEC-104, 44818 for EtherNet/IP...) before
+ * unlisted ports above 1023. Without this call (e.g. --flows) the guess
+ * uses nmap-services and port numbers only. rs is read during the call
+ * only. Returns SVP_OK or SVP_ERR_NOMEM. */
+#define SVP_RULE_PORTS_MAX 16
 struct svp_ruleset;
 int svp_pipeline_rule_ports(struct svp_pipeline *pl, const struct svp_ruleset *rs);
 

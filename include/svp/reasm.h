@@ -148,7 +148,9 @@ struct svp_portinfo {
 /* How much a port looks like a server's: 4 below 1024, 3 named in
  * nmap-services (not "unknown") below 32768, 1 other registered-range
  * (1024-32767) or named dynamic-range port, 0 unnamed dynamic/ephemeral
- * port; plus 3 when a probe of the rules lists it. pi may be NULL. */
+ * port; plus 3 when a probe of the rules lists it for l4, 2 when only
+ * for the other protocol (in the dynamic range only if it is named too).
+ * pi may be NULL. */
 int svp_port_server_score(const struct svp_portinfo *pi, enum svp_l4 l4, uint16_t port);
 
 /* Role of a payload's sender from its shape: +1 it is a client's request

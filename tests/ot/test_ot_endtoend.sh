@@ -24,9 +24,7 @@ trap 'rm -rf "$work"' EXIT
 # flows without a handshake); the rule itself is checked at the match level
 # by tests/ot/test_otrules_captures.sh.
 KNOWN="
-iti-ics-security-tools/IEC60870-5-104__090813_diverse.pcap 10.0.0.10:2404 both ends on one host, mid-stream: the lower port 1075 is taken as the server
-iti-ics-security-tools/openics__EIP-SoftwareDownload.pcap 192.168.10.120:44818 mid-stream: the client's port 2927 is taken as the server
-zeek/dnp3__dnp3_udp_read.pcap 192.168.80.12:20000 UDP: the master's port 1128 is taken as the server
+zeek/dnp3__dnp3_udp_read.pcap 192.168.80.12:20000 UDP, server found by its port: the outstation's first datagram is a link-status request, not an answer, and a UDP flow keeps each side's first datagram only
 tests/ot/captures/mqtt_versions.pcap 10.202.1.2:1883 MQTT 5 one endpoint, three flows: the inventory shows the first (MQTT 3.1)
 tests/ot/captures/mariadb_proxy.pcap 10.202.1.2:3306 the greeting arrives alone and nmap's greeting line decides before the refusal
 "
