@@ -17,7 +17,7 @@
 #define HASH_MIN 4096          /* initial buckets (power of 2) */
 #define BUF_MIN 64             /* smallest buffer for a direction's bytes */
 #define BUF_CLASSES 7          /* pooled buffer sizes: BUF_MIN << 0 .. 6 (4 KB) */
-#define NIDS_MEM_SHARE 32      /* libnids' stream table gets 1/32 of the memory bound */
+#define NIDS_MEM_SHARE 64      /* libnids' stream table gets 1/64 of the memory bound */
 
 struct svp_flowtab {
   struct svp_flow_sink sink;
@@ -1001,7 +1001,7 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
   }
   svp_ft_mem(ft, (int64_t)(sizeof *ft + ft->nbucket * sizeof *ft->bucket +
                            svp_csum_mem(ft->csum)));
-  /* libnids' table: 1/32 of the memory bound, and no more streams than the
+  /* libnids' table: 1/64 of the memory bound, and no more streams than the
    * table holds flows (about 300 bytes a stream). */
   uint64_t nids_budget = ft->mem_limit / NIDS_MEM_SHARE;
   if (nids_budget > ft->max_entries * 300)

@@ -34,7 +34,8 @@ struct svp_slab {
 };
 
 /* An empty pool of objects of `size` bytes (rounded up to the alignment),
- * allocated per_chunk at a time (0: about 64 KB worth, at least 8). */
+ * allocated per_chunk at a time (0: 256 KB chunks, at least 8 objects).
+ * Chunks are mapped with their pages populated at once. */
 void svp_slab_init(struct svp_slab *s, size_t size, size_t per_chunk);
 
 /* An object (contents undefined), or NULL if no memory. */
