@@ -1,8 +1,11 @@
 /* test_flowtab.c: the flow table's bounds and books: max flows, memory,
  * idle timeout, the linger of closed flows, a refused connection retried,
- * the checksum policy, two pipelines at once (libnids is process-wide). */
+ * the checksum policy, two pipelines at once (libnids is process-wide),
+ * and the server side of flows without handshake by their ports. */
 #include "svp/csum.h"
 #include "svp/pipeline.h"
+#include "svp/reasm.h"
+#include "svp/services.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 
@@ -266,8 +269,67 @@ static void test_two_pipelines(void)
   tp_rec_free(&b.rec);
 }
 
+static void set_port(uint8_t *bits, uint16_t lo, uint16_t hi)
+{
+  for (uint32_t p = lo; p <= hi; p++)
+    bits[p >> 3] |= (uint8_t)(1u << (p & 7));
+}
+
+/* Which side of a flow without handshake is the server, from its ports
+ * alone (srvside.c), with Debian's nmap-services and the ports the rules
+ * list as the inventory passes them: the pairs are real mid-stream flows
+ * of tests/pcaps (IEC-104, EtherNet/IP, DNP3) and of bench's generator. */
+static void test_server_side_ports(void)
+{
+  struct svp_services *svc = NULL;
+  struct svp_diag quiet = {0};
+  if (svp_services_load("/usr/share/nmap/nmap-services", &quiet, &svc) != SVP_OK) {
+    tap_note("skip: no /usr/share/nmap/nmap-services (nmap-common)");
+    return;
+  }
+  static uint8_t tcp[8192], udp[8192];
+  set_port(tcp, 2404, 2404);   /* rules/iec-104.probes */
+  set_port(tcp, 44818, 44818); /* rules/enip.probes */
+  set_port(tcp, 20000, 20000); /* rules/dnp3.probes (TCP probe only) */
+  set_port(tcp, 50000, 50025); /* nmap's DB2 probe: dynamic range, unnamed */
+  set_port(udp, 53, 53);
+  const struct svp_portinfo pi = {.svc = svc, .listed_tcp = tcp, .listed_udp = udp};
+  static const struct {
+    enum svp_l4 l4;
+    uint16_t a, b; /* sender of the first packet, its peer */
+    bool a_server;
+    enum svp_server_basis basis;
+  } t[] = {
+    {SVP_L4_TCP, 1075, 2404, false, SVP_SB_PORT},   /* IEC-104: both named */
+    {SVP_L4_TCP, 2404, 1075, true, SVP_SB_PORT},
+    {SVP_L4_TCP, 2927, 44818, false, SVP_SB_PORT},  /* ENIP: 44818 is dynamic-range */
+    {SVP_L4_UDP, 20000, 1128, true, SVP_SB_PORT},   /* DNP3/UDP: listed for TCP */
+    {SVP_L4_TCP, 50014, 22442, false, SVP_SB_PORT}, /* a client's port in DB2's list */
+    {SVP_L4_TCP, 80, 50001, true, SVP_SB_PORT},
+    {SVP_L4_UDP, 50001, 53, false, SVP_SB_PORT},
+    {SVP_L4_TCP, 40001, 40002, false, SVP_SB_FIRST}, /* nothing to go by */
+  };
+  for (size_t i = 0; i < SVP_ARRAY_LEN(t); i++) {
+    struct svp_side s = svp_guess_side(&pi, t[i].l4, t[i].a, t[i].b, NULL, 0);
+    unsigned want = t[i].a_server ? t[i].a : t[i].b, got = s.a_is_server ? t[i].a : t[i].b;
+    tap_check(got == want && s.basis == t[i].basis, __FILE__, __LINE__,
+              "%s %u -> %u: server %u, basis %d (got %u, basis %d)", svp_l4_name(t[i].l4),
+              t[i].a, t[i].b, want, (int)t[i].basis, got, (int)s.basis);
+  }
+  /* Without the rules' ports, IEC-104's pair is a tie of two named ports. */
+  const struct svp_portinfo bare = {.svc = svc};
+  CHECK_INT(svp_guess_side(&bare, SVP_L4_TCP, 1075, 2404, NULL, 0).basis, SVP_SB_FIRST);
+  /* A payload's shape still comes first: an HTTP request from the listed port. */
+  const char *get = "GET / HTTP/1.0\r\n\r\n";
+  struct svp_side s =
+      svp_guess_side(&pi, SVP_L4_TCP, 2404, 1075, (const uint8_t *)get, strlen(get));
+  CHECK(!s.a_is_server && s.basis == SVP_SB_PAYLOAD);
+  svp_services_free(svc);
+}
+
 int main(void)
 {
+  test_server_side_ports();
   test_max_flows();
   test_memory_bound();
   test_idle_and_linger();
