@@ -83,7 +83,8 @@ stale=0
 for f in $caps tests/ot/extract_flows.py; do [ "$f" -nt "$flows" ] && stale=1; done
 if [ $stale = 1 ]; then
   # shellcheck disable=SC2086
-  python3 tests/ot/extract_flows.py "$flows.tmp" $caps && mv "$flows.tmp" "$flows" || exit 1
+  # a temporary name of our own: the other OT test may extract at the same time
+  python3 tests/ot/extract_flows.py "$flows.$$.tmp" $caps && mv "$flows.$$.tmp" "$flows" || exit 1
 fi
 args=()
 for c in $caps; do args+=(-r "$c"); done

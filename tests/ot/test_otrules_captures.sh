@@ -34,7 +34,8 @@ for f in $caps "$extractor"; do
 done
 if [ $stale = 1 ]; then
   # shellcheck disable=SC2086
-  python3 "$extractor" "$flows.tmp" $caps && mv "$flows.tmp" "$flows" || exit 1
+  # a temporary name of our own: the other OT test may extract at the same time
+  python3 "$extractor" "$flows.$$.tmp" $caps && mv "$flows.$$.tmp" "$flows" || exit 1
 fi
 echo "$(wc -l <"$flows") flows from $(echo "$caps" | wc -l) captures" >&2
 
