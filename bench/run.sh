@@ -35,7 +35,8 @@
 #                      Each row is marked with its run; each ratio is to the floor
 #                      of the same run; the captures must have the same md5.
 # Environment: SVP_BENCH_BUILD (build dir, default build-bench),
-# SVP_BENCH_WORK (big files, default bench/work, git-ignored).
+# SVP_BENCH_WORK (big files, default bench/work, git-ignored), SVP_BENCH_REV
+# (the commit, when the tree is not a git checkout, e.g. `git archive HEAD`).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -216,7 +217,11 @@ machine_info() {
     printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf 'command\t%s\n' "$COMMAND"
     local v p
-    v="svpassive $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo ?)"
+    local rev dirty
+    rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo "${SVP_BENCH_REV:-?}")
+    dirty=$(git -C "$SRC" status --porcelain -- src include CMakeLists.txt 2>/dev/null | wc -l)
+    [ "$dirty" = 0 ] || rev="$rev + $dirty uncommitted file(s) in src/ include/"
+    v="svpassive $rev"
     for p in libpcap0.8 tcpdump p0f prads libndpi-bin tshark valgrind; do
       v="$v, $p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo -)"
     done
