@@ -122,6 +122,12 @@ static uint32_t flow_hash(const struct svp_flowtab *ft, uint8_t l4, const struct
     pb = tp;
   }
   uint64_t h = ft->seed ^ ((uint64_t)l4 << 56 | (uint64_t)pa << 16 | pb);
+  if (a->family == 4 && b->family == 4) { /* bytes 4..15 are zero: one round */
+    uint32_t x, y;
+    memcpy(&x, a->b, 4);
+    memcpy(&y, b->b, 4);
+    return (uint32_t)mix64(mix64(h) ^ ((uint64_t)x << 32 | y));
+  }
   h = mix64(h ^ load64(a->b));
   h = mix64(h ^ load64(a->b + 8));
   h = mix64(h ^ load64(b->b));
@@ -635,12 +641,12 @@ static void tcp_route_nids(struct svp_flowtab *ft, struct svp_ftent *e, enum svp
 {
   if (nids_seen)
     return; /* libnids already processed this rebuilt datagram */
-  /* Once the connection is established in libnids, a bare ACK would only
-   * move its window edge: the first few KB we collect do not depend on it,
-   * and a segment libnids refused for its window would go to lite anyway
-   * (SVP_HO_REFUSED). FIN and RST still go, for libnids' own state. */
-  if (e->nids_est && p->paylen == 0 &&
-      !(p->tcp_flags & (SVP_TH_SYN | SVP_TH_FIN | SVP_TH_RST)))
+  /* Once the connection is established in libnids, a segment without
+   * payload only moves its window edge or its closing state: the first few
+   * KB we collect do not depend on it (a segment refused for its window
+   * would go to lite: SVP_HO_REFUSED), and the flow table closes the flow
+   * and releases the stream itself on FIN or RST. */
+  if (e->nids_est && p->paylen == 0)
     return;
   if (svp_nids_dead(ft->nids)) {
     handoff(ft, e, SVP_HO_NIDS_DEAD);
