@@ -219,7 +219,7 @@ machine_info() {
     local v p
     local rev dirty
     rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo "${SVP_BENCH_REV:-?}")
-    dirty=$(git -C "$SRC" status --porcelain -- src include CMakeLists.txt 2>/dev/null | wc -l)
+    dirty=$({ git -C "$SRC" status --porcelain -- src include CMakeLists.txt 2>/dev/null || :; } | wc -l)
     [ "$dirty" = 0 ] || rev="$rev + $dirty uncommitted file(s) in src/ include/"
     v="svpassive $rev"
     for p in libpcap0.8 tcpdump p0f prads libndpi-bin tshark valgrind; do
