@@ -11,13 +11,15 @@
 
 struct src_slot {
   struct svp_addr a;
-  bool used;
   uint32_t good, bad;
 };
 
+/* Probes read only tag[] (32 KB, stays in cache): a source is compared,
+ * and its slot read, only when its tag matches; 0 marks a free slot. */
 struct svp_csum_policy {
   enum svp_csum_mode mode;
   unsigned n_used;
+  uint32_t tag[SRC_SLOTS];
   struct src_slot slot[SRC_SLOTS];
 };
 
@@ -35,6 +37,7 @@ void svp_csum_reset(struct svp_csum_policy *cp)
 {
   if (cp->n_used == 0)
     return;
+  memset(cp->tag, 0, sizeof cp->tag);
   memset(cp->slot, 0, sizeof cp->slot);
   cp->n_used = 0;
 }
@@ -56,19 +59,18 @@ static bool same_addr(const struct svp_addr *x, const struct svp_addr *y)
 /* The slot of source a, created if there is room; NULL when full. */
 static struct src_slot *src_slot(struct svp_csum_policy *cp, const struct svp_addr *a)
 {
-  uint32_t i = addr_hash(a) & (SRC_SLOTS - 1);
+  uint32_t h = addr_hash(a), tag = h | 1, i = h & (SRC_SLOTS - 1);
   for (unsigned probe = 0; probe < SRC_PROBES; probe++, i = (i + 1) & (SRC_SLOTS - 1)) {
-    struct src_slot *s = &cp->slot[i];
-    if (!s->used) {
+    if (cp->tag[i] == 0) {
       if (cp->n_used >= SRC_SLOTS / 2)
         return NULL; /* keep probes short: remember at most half the slots */
-      s->used = true;
-      s->a = *a;
+      cp->tag[i] = tag;
+      cp->slot[i].a = *a;
       cp->n_used++;
-      return s;
+      return &cp->slot[i];
     }
-    if (same_addr(&s->a, a))
-      return s;
+    if (cp->tag[i] == tag && same_addr(&cp->slot[i].a, a))
+      return &cp->slot[i];
   }
   return NULL;
 }
