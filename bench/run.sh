@@ -177,6 +177,10 @@ measure() {
   tool_cmd "$t" "$f" "$wl"
   local tf="$RUN/time.tmp" out="$RUN/logs/$wl.$t.$round.out" err="$RUN/logs/$wl.$t.$round.err"
   local load b0 b1 rc=0
+  # Back into the page cache first: a tool that used 10 GB (tshark) or another
+  # program on the machine may have pushed part of the capture out, and the
+  # next (short) run would then time the disk.
+  cat "$f" >/dev/null
   load=$(cut -d' ' -f1 /proc/loadavg)
   b0=$(busy_ticks)
   # p0f writes lines per connection to stdout (GBs here): not kept.
