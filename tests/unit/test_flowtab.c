@@ -1,11 +1,13 @@
 /* test_flowtab.c: the flow table's bounds and books: max flows, memory,
  * idle timeout, the linger of closed flows, a refused connection retried,
  * the checksum policy, two pipelines at once (libnids is process-wide),
- * and the server side of flows without handshake by their ports. */
+ * the server side of flows without handshake by their ports, and the slab
+ * pools the table keeps its records in. */
 #include "svp/csum.h"
 #include "svp/pipeline.h"
 #include "svp/reasm.h"
 #include "svp/services.h"
+#include "svp/slab.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 
@@ -327,8 +329,39 @@ static void test_server_side_ports(void)
   svp_services_free(svc);
 }
 
+/* The slab pools under the flow table (slab.h): objects on cache lines,
+ * freed ones reused first, chunks counted, everything gone at fini. */
+static void test_slab(void)
+{
+  struct svp_slab s;
+  svp_slab_init(&s, 100, 4); /* rounded up to 128 bytes, 4 per chunk */
+  CHECK_INT(s.size, 128);
+  void *p[9];
+  for (int i = 0; i < 9; i++) {
+    p[i] = svp_slab_alloc(&s);
+    CHECK(p[i] && (uintptr_t)p[i] % SVP_SLAB_ALIGN == 0);
+    memset(p[i], i, s.size); /* the whole object is writable */
+  }
+  CHECK_INT(s.n_chunks, 3);
+  CHECK_INT(s.out, 9);
+  CHECK_INT(svp_slab_reserved(&s), 3 * 4096);
+  svp_slab_free(&s, p[3]);
+  svp_slab_free(&s, p[7]);
+  CHECK(svp_slab_alloc(&s) == p[7]); /* last freed, first reused */
+  CHECK(svp_slab_alloc(&s) == p[3]);
+  CHECK_INT(s.n_chunks, 3);
+  svp_slab_free(&s, NULL);
+  CHECK_INT(s.out, 9);
+  svp_slab_fini(&s);
+  CHECK_INT(s.n_chunks, 0);
+  CHECK_INT(svp_slab_reserved(&s), 0);
+  CHECK(svp_slab_alloc(&s) != NULL); /* usable again after fini */
+  svp_slab_fini(&s);
+}
+
 int main(void)
 {
+  test_slab();
   test_server_side_ports();
   test_max_flows();
   test_memory_bound();
