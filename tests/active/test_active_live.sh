@@ -40,8 +40,10 @@ lab_capture_start "$ACT_IFACE" "$LAB_WORK/wire.pcap" tcp || exit 1
 "$SVPASSIVE" -i "$ACT_IFACE" --no-promisc --active --scope 10.207.4.2 --probe-delay 65 \
   -oJ "$LAB_WORK/live.jsonl" >/dev/null 2>"$LAB_WORK/live.err" &
 svp=$!
-sleep 2 # the capture is open
-kill -0 "$svp" 2>/dev/null || lab_die "svpassive -i failed: $(cat "$LAB_WORK/live.err")"
+# traffic only once the capture is open (an ASan build on a loaded machine
+# takes seconds to get there)
+bash "$src/tests/tools/wait-capturing.sh" "$svp" 60 ||
+  lab_die "svpassive -i failed: $(cat "$LAB_WORK/live.err")"
 "$LAB_PY" "$src/tests/ot/modbus_pymodbus.py" client "$ACT_THERE" 502 || lab_die "modbus client failed"
 act_quiet_connect "$ACT_THERE" 5020
 act_quiet_connect 10.207.4.3 5020

@@ -22,8 +22,8 @@ fail() { echo "FAIL: $*" >&2; cat "$WORK/err" >&2; exit 1; }
 
 "$SVP" --flows -i lo host $ADDR and tcp > "$WORK/out" 2> "$WORK/err" &
 SVPID=$!
-sleep 1.5
-kill -0 $SVPID 2>/dev/null || fail "svpassive did not start"
+# traffic only once the capture is open
+bash "$SRC/tests/tools/wait-capturing.sh" $SVPID 60 || fail "svpassive did not start"
 $PY - "$ADDR" <<'PYEOF' || fail "traffic"
 import socket, sys, threading
 addr = sys.argv[1]
@@ -59,7 +59,8 @@ grep -q "input 0 lo: ok, .* frames, received [0-9]*, dropped 0+0" "$WORK/err" ||
 # Responsive when idle: SIGINT with no traffic at all.
 "$SVP" --flows -q -i lo host 127.0.50.8 > /dev/null 2> "$WORK/err2" &
 SVPID=$!
-sleep 1
+bash "$SRC/tests/tools/wait-capturing.sh" $SVPID 60 || fail "svpassive did not start"
+sleep 1   # idle in its capture loop
 start=$(date +%s%N)
 kill -INT $SVPID
 for i in $(seq 1 30); do kill -0 $SVPID 2>/dev/null || break; sleep 0.05; done
