@@ -14,8 +14,8 @@
  * each with the rules JIT-compiled and interpreted.
  *
  * Usage: bench_match [-r RULEFILE] [-n REPS] [-s SRCDIR] */
-#include "svp/match.h"
-#include "svp/rules.h"
+#include "svp/rules/match.h"
+#include "svp/rules/rules.h"
 
 #include <limits.h>
 #include <stdio.h>

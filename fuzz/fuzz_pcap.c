@@ -19,7 +19,7 @@
  * Mergecap__kokteyl.pcap (per-packet link types); cuts of the project's own
  * captures in tests/capture/captures (SLL2, QinQ, holes, mid-stream); and two
  * truncated files. Inputs that crashed become named files here. */
-#include "svp/pipeline.h"
+#include "svp/reasm/pipeline.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * and the input itself are matched against every probe with the index and
  * without it; any difference aborts (the index must never change a
  * verdict). Crashes, leaks and sanitizer reports are the other findings. */
-#include "svp/match.h"
-#include "svp/rules.h"
+#include "svp/rules/match.h"
+#include "svp/rules/rules.h"
 
 #include <stdint.h>
 #include <stdlib.h>

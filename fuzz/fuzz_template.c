@@ -6,7 +6,7 @@
  * template is expanded for every field size nmap uses, plain and as a
  * CPE, and through svp_fields_fill; the output must always be
  * NUL-terminated inside its buffer and no longer than it. */
-#include "svp/template.h"
+#include "svp/rules/template.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #    and lexgrog finds its NAME line;
 #  - every option `svpassive --help` lists is documented in it (as a
 #    .TP/.B item), and it documents no option the program does not know;
-#  - its EXIT STATUS values are those of include/svp/cmd.h.
+#  - its EXIT STATUS values are those of include/svp/cli/cmd.h.
 # Usage (ctest): bash test_manpage.sh BUILDDIR SRCDIR
 set -u
 src=$2
@@ -57,7 +57,7 @@ while read -r o; do
 done <"$tmp/man.opts"
 
 # Exit codes: "SVP_EXIT_X = N" in cmd.h, ".B N" items under EXIT STATUS.
-grep -oE 'SVP_EXIT_[A-Z]+ = [0-9]+' "$src/include/svp/cmd.h" | awk '{print $3}' | sort >"$tmp/codes.h"
+grep -oE 'SVP_EXIT_[A-Z]+ = [0-9]+' "$src/include/svp/cli/cmd.h" | awk '{print $3}' | sort >"$tmp/codes.h"
 sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$man" | awk '/^\.TP/{getline; print $2}' | sort >"$tmp/codes.man"
 if ! cmp -s "$tmp/codes.h" "$tmp/codes.man" || [ ! -s "$tmp/codes.h" ]; then
   echo "FAIL: exit codes: cmd.h has $(tr '\n' ' ' <"$tmp/codes.h"), svpassive.1 $(tr '\n' ' ' <"$tmp/codes.man")" >&2

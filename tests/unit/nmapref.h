@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svp/endpoint.h"
-#include "svp/output.h"
+#include "svp/ident/endpoint.h"
+#include "svp/output/output.h"
 #include "tap.h"
 
 #define REF_FN static __attribute__((unused))

@@ -11,8 +11,8 @@
  *  4. --scope parsing: IPv4/IPv6 prefixes and addresses, and every kind of
  *     bad input with its message;
  *  5. the dry run's byte escaping. */
-#include "svp/active.h"
-#include "svp/rules_setup.h"
+#include "svp/active/active.h"
+#include "svp/rules/rules_setup.h"
 #include "tap.h"
 #include "test_rules_util.h"
 

@@ -3,8 +3,8 @@
  * sections, simple packet blocks, several sections), truncated files,
  * files that are not captures, unknown link types, BPF filters with frame
  * numbers kept, and several files in one pipeline run. */
-#include "svp/capture.h"
-#include "svp/pipeline.h"
+#include "svp/capture/capture.h"
+#include "svp/reasm/pipeline.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 

@@ -7,9 +7,9 @@
 #ifndef TEST_CAPTURE_PKT_H
 #define TEST_CAPTURE_PKT_H
 
-#include "svp/decode.h"
-#include "svp/flow.h"
-#include "svp/pipeline.h"
+#include "svp/capture/decode.h"
+#include "svp/reasm/flow.h"
+#include "svp/reasm/pipeline.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

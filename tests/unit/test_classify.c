@@ -2,7 +2,7 @@
  * Each hex string is the first client payload of a flow in a third-party
  * capture under tests/pcaps/third-party (file and frame given), extracted
  * with: tshark -r FILE -Y 'tcp.len>0||udp' -T fields -e tcp.payload -e udp.payload */
-#include "svp/classify.h"
+#include "svp/ident/classify.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,10 +1,10 @@
-/* test_classify_ot.c: the OT request classes (src/classify_ot.c) on real
+/* test_classify_ot.c: the OT request classes (src/ident/ident.classify_ot.c) on real
  * bytes. Every request/response below is the start of a flow in a capture
  * of tests/pcaps/third-party/ (file named per case) or tests/ot/captures/;
  * the "wrong" variants change one echoed field (and the HTTP reply to a
  * HEL is a made-up non-OPC UA answer). Each case is also replayed
  * at every truncated length (run under ASan/UBSan in CI). */
-#include "svp/classify.h"
+#include "svp/ident/classify.h"
 #include "tap.h"
 
 #include <stdlib.h>

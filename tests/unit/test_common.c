@@ -1,8 +1,8 @@
 /* test_common.c: status strings, address text, diagnostics and the cursor. */
-#include "svp/common.h"
-#include "svp/cursor.h"
-#include "svp/diag.h"
-#include "svp/flow.h"
+#include "svp/base/common.h"
+#include "svp/base/cursor.h"
+#include "svp/base/diag.h"
+#include "svp/reasm/flow.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* test_decode.c: link layers, VLAN stacks, IPv4 options, IPv6 extension
  * headers, tunnels, truncation at every length, checksum verdicts. */
-#include "svp/decode.h"
+#include "svp/capture/decode.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 

@@ -2,7 +2,7 @@
  * per rule (endpoint.h): hard beats soft beats none, nmap's first-softmatch
  * rule, refinement, weaker methods, service changes with history, result
  * reuse by identical server bytes, client counting, state and reason. */
-#include "svp/endpoint.h"
+#include "svp/ident/endpoint.h"
 #include "tap.h"
 
 #include <stdio.h>

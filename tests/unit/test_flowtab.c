@@ -3,11 +3,11 @@
  * the checksum policy, two pipelines at once (libnids is process-wide),
  * the server side of flows without handshake by their ports, and the slab
  * pools the table keeps its records in. */
-#include "svp/csum.h"
-#include "svp/pipeline.h"
-#include "svp/reasm.h"
-#include "svp/services.h"
-#include "svp/slab.h"
+#include "svp/capture/csum.h"
+#include "svp/reasm/pipeline.h"
+#include "svp/reasm/reasm.h"
+#include "svp/rules/services.h"
+#include "svp/base/slab.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 

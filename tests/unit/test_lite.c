@@ -2,7 +2,7 @@
  * the pipeline: ordering, overlaps, holes, snap-length cuts, resync, the
  * server-side guess without handshake, SYN-ACK-only flows, a banner that
  * overtakes the client's ACK, reused 4-tuples, UDP pairs. */
-#include "svp/pipeline.h"
+#include "svp/reasm/pipeline.h"
 #include "tap.h"
 #include "test_capture_pkt.h"
 

@@ -6,7 +6,7 @@
  *  2. use_index=false gives the same verdict, rule and fields as the index
  *     on every probe of the system file, for real payloads from the
  *     project's captures (interpreter and JIT). */
-#include "svp/match.h"
+#include "svp/rules/match.h"
 #include "tap.h"
 #include "test_rules_corpus.h"
 #include "test_rules_util.h"

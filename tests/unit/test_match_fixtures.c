@@ -22,7 +22,7 @@
  * service and changes nothing: such a fixture is compared in full.)
  * A fixture whose XML disagrees and that has no trace fails.
  * No fixture at all is a failure. */
-#include "svp/match.h"
+#include "svp/rules/match.h"
 #include "tap.h"
 #include "test_rules_util.h"
 

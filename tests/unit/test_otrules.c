@@ -15,11 +15,11 @@
  *   - no project rule (layer >= 1) fired on a flow whose tshark dissection
  *     belongs to another protocol (the negative test);
  * and prints, per protocol, how many flows the project's rules identified. */
-#include "svp/classify.h"
-#include "svp/config.h"
-#include "svp/match.h"
-#include "svp/rules.h"
-#include "svp/rules_setup.h"
+#include "svp/ident/classify.h"
+#include "svp/base/config.h"
+#include "svp/rules/match.h"
+#include "svp/rules/rules.h"
+#include "svp/rules/rules_setup.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -97,7 +97,7 @@ static bool may_try(const struct ident *out, const struct svp_probe *p)
 }
 
 /* What svpassive's passive step concludes for one flow, in the order of
- * src/ident.c's plan: the NULL probe when the server spoke first, the probes
+ * src/ident/ident.c's plan: the NULL probe when the server spoke first, the probes
  * of the client request's class (each with its fallback chain, the pair
  * checked by the class's answers()), the NULL probe, then the probes whose
  * "ports" list the server port (their own lines only). */

@@ -14,9 +14,9 @@
  * With "--emit DIR" the XML and JSONL go to DIR/fixture-<name>.* for
  * tests/output/test_xml_tools.sh (xmllint, ndiff against nmap.xml, json). */
 #include "nmapref.h"
-#include "svp/match.h"
-#include "svp/rules.h"
-#include "svp/services.h"
+#include "svp/rules/match.h"
+#include "svp/rules/rules.h"
+#include "svp/rules/services.h"
 
 #include <dirent.h>
 #include <stdlib.h>

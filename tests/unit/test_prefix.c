@@ -5,8 +5,8 @@
  *     (PCRE2_INFO_FIRSTCODEUNIT, anchoring);
  *  3. soundness on real bytes: every rule that matches a payload of the
  *     corpus must pass its own prefix, minimum length and gram checks. */
-#include "../../src/prefix.h"
-#include "../../src/rules_int.h"
+#include "../../src/rules/prefix.h"
+#include "../../src/rules/rules_int.h"
 #include "tap.h"
 #include "test_rules_corpus.h"
 #include "test_rules_util.h"

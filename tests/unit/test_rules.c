@@ -1,8 +1,8 @@
 /* test_rules.c: the rule loader: grammar corner cases (each reported at
  * file:line, the rest still loaded), probe payload escapes, delimiters,
  * flags, templates, ports, Exclude, overlays and fallback chains. */
-#include "svp/rules.h"
-#include "svp/template.h"
+#include "svp/rules/rules.h"
+#include "svp/rules/template.h"
 #include "tap.h"
 #include "test_rules_util.h"
 

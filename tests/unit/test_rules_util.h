@@ -3,8 +3,8 @@
 #ifndef SVP_TEST_RULES_UTIL_H
 #define SVP_TEST_RULES_UTIL_H
 
-#include "svp/diag.h"
-#include "svp/rules.h"
+#include "svp/base/diag.h"
+#include "svp/rules/rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>

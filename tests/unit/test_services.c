@@ -1,6 +1,6 @@
 /* test_services.c: the nmap-services port table: Debian's real file, and
  * bad lines reported with file:line and skipped. */
-#include "svp/services.h"
+#include "svp/rules/services.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * (both byte orders), groups the match did not report or did not set, the
  * CPE transformation, trailing strip, NUL cut, non-printables and marked
  * truncation at nmap's field sizes. */
-#include "svp/template.h"
+#include "svp/rules/template.h"
 #include "tap.h"
 
 #include <string.h>
