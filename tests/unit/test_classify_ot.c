@@ -1,4 +1,4 @@
-/* test_classify_ot.c: the OT request classes (src/ident/ident.classify_ot.c) on real
+/* test_classify_ot.c: the OT request classes (src/ident/classify_ot.c) on real
  * bytes. Every request/response below is the start of a flow in a capture
  * of tests/pcaps/third-party/ (file named per case) or tests/ot/captures/;
  * the "wrong" variants change one echoed field (and the HTTP reply to a
