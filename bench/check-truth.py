@@ -10,8 +10,15 @@ server bytes:
   identified   hard match, and service, product and version equal nmap's
   softmatched  softmatch on nmap's service (or nmap itself named no product)
   unknown      reported, nothing matched (port-table guess or none)
-  wrong        a hard match (or softmatch) that disagrees with nmap
+  wrong        a hard match (or softmatch) that disagrees with nmap, or any
+               match on a protocol no rule identifies
   missing      not in the inventory at all: server bytes silently lost
+  nothing      a protocol no rule identifies (truth service '-'), reported
+               without a match: right
+
+For an endpoint whose program changed during the capture (truth prev_*
+columns), the current result must be the later program and the output must
+say it changed, with the earlier program in its history.
 
 and, for the flow accounting, how many of the truth's flows each endpoint's
 "flows" counter holds.  Ports that only answered SYNs with RST must not be
@@ -32,6 +39,7 @@ import sys
 E_COLS = ("addr port proto service product version extrainfo ostype devicetype hostname "
           "cpe tunnel nmap_method nmap_conf nmap_match nmap_rule fixture probe flows flows_srv "
           "flows_ident flows_mid").split()
+E_COLS_CHANGE = "prev_fixture prev_service prev_product prev_version change_s flows_srv_prev".split()
 C_COLS = "addr port proto rst_flows silent_flows".split()
 FIELDS = ("service", "product", "version")
 MORE_FIELDS = ("extrainfo", "ostype", "devicetype", "hostname")
@@ -46,8 +54,11 @@ def load_truth(path):
                 continue
             cols = line.rstrip("\n").split("\t")
             kind = cols[0]
-            if kind == "E" and len(cols) == len(E_COLS) + 1:
-                rec = dict(zip(E_COLS, cols[1:]))
+            if kind == "E" and len(cols) in (len(E_COLS) + 1,
+                                             len(E_COLS) + len(E_COLS_CHANGE) + 1):
+                rec = dict(zip(E_COLS + E_COLS_CHANGE, cols[1:]))
+                for k in E_COLS_CHANGE:
+                    rec.setdefault(k, "-")
                 for k in list(rec):
                     if rec[k] == "-":
                         rec[k] = ""
@@ -94,6 +105,8 @@ def verdict(truth, got):
     match = got.get("match") or "none"
     want_svc = truth["service"]
     got_svc = norm(got.get("service"))
+    if truth["nmap_match"] == "none" and not want_svc:
+        return ("wrong", ["service"]) if match in ("hard", "soft") else ("nothing", [])
     if match == "hard":
         diff = [k for k in FIELDS if norm(got.get(k)) != truth[k]]
         if not diff:
@@ -104,6 +117,18 @@ def verdict(truth, got):
             return "softmatched", []
         return "wrong", ["service"]
     return "unknown", []
+
+
+def change_seen(truth, got):
+    """The earlier program is in the endpoint's history (changed: true)."""
+    if not got.get("changed"):
+        return False
+    for h in got.get("history") or []:
+        if norm(h.get("service")) == truth["prev_service"] and \
+                norm(h.get("product")) == truth["prev_product"] and \
+                norm(h.get("version")) == truth["prev_version"]:
+            return True
+    return False
 
 
 def parse_summary(path):
@@ -143,10 +168,12 @@ def main():
         print("check-truth: %s" % e, file=sys.stderr)
         return 2
 
-    counts = {k: 0 for k in ("identified", "softmatched", "unknown", "wrong", "missing")}
+    counts = {k: 0 for k in ("identified", "softmatched", "unknown", "nothing", "wrong",
+                             "missing")}
     flow_counts = {k: 0 for k in counts}
     lists = {"wrong": [], "missing": [], "weaker": [], "flows_short": [], "more_fields": [],
-             "false_open": [], "extra": []}
+             "false_open": [], "extra": [], "change_missed": []}
+    changed = 0
     truth_flows = truth_srv = got_flows = got_flows_capped = 0
     expected = 0
     for key in sorted(ends, key=lambda k: (tuple(int(x) for x in k[0].split(".")), k[1])):
@@ -177,6 +204,12 @@ def main():
             grouped(lists["more_fields"], "%s: %s" % (t["fixture"], "; ".join(
                 "%s nmap %r got %r" % (k, t[k], norm(got.get(k))) for k in diff)),
                 ep_text(key))
+        if t["prev_service"] and cat != "missing":
+            changed += 1
+            if not change_seen(t, got):
+                grouped(lists["change_missed"], "%s -> %s: %s / %s / %s not in the history" % (
+                    t["prev_fixture"], t["fixture"], t["prev_service"], t["prev_product"] or "-",
+                    t["prev_version"] or "-"), ep_text(key))
         if got is not None:
             n = int(got.get("flows") or 0)
             if n < t["flows_srv"]:
@@ -201,15 +234,19 @@ def main():
             print("check-truth: %s" % e, file=sys.stderr)
             return 2
 
-    accounted = counts["identified"] + counts["softmatched"] + counts["unknown"]
+    accounted = counts["identified"] + counts["softmatched"] + counts["unknown"] + \
+        counts["nothing"]
     print("truth: %d server endpoints with server bytes (%d flows with server bytes, "
           "%s flows in all, %s packets)" % (expected, truth_srv, tsum.get("flows", "?"),
                                             tsum.get("packets", "?")))
     print("svpassive: %d endpoints listed" % len(inv))
-    for k in ("identified", "softmatched", "unknown", "wrong", "missing"):
+    for k in ("identified", "softmatched", "unknown", "nothing", "wrong", "missing"):
         pct = 100.0 * counts[k] / expected if expected else 0.0
         print("  %-12s %6d endpoints (%5.1f%%)  %9d flows with server bytes"
               % (k, counts[k], pct, flow_counts[k]))
+    if changed:
+        print("programs changed: %d endpoints, %d with the change reported"
+              % (changed, changed - sum(e[1] for e in lists["change_missed"])))
     print("accounted for: %d of %d endpoints; flows counted on them: %d of %d truth flows"
           % (accounted, expected, got_flows, truth_flows))
     if summary:
@@ -222,7 +259,8 @@ def main():
               "weaker": "softmatched where nmap hard-matched",
               "flows_short": "flow counters below the truth's flows with server bytes",
               "more_fields": "identified, but other fields differ",
-              "false_open": "closed ports reported open", "extra": "endpoints not in the truth"}
+              "false_open": "closed ports reported open", "extra": "endpoints not in the truth",
+              "change_missed": "CHANGE NOT REPORTED (earlier program not in the history)"}
     for k, title in titles.items():
         if lists[k]:
             n = sum(e[1] if isinstance(e, list) else 1 for e in lists[k])
@@ -233,7 +271,8 @@ def main():
                 print("  " + line)
             if len(lists[k]) > a.max_list:
                 print("  ... %d more" % (len(lists[k]) - a.max_list))
-    failed = counts["wrong"] or counts["missing"] or lists["false_open"]
+    failed = counts["wrong"] or counts["missing"] or lists["false_open"] or \
+        lists["change_missed"]
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"expected": expected, "counts": counts, "flow_counts": flow_counts,

@@ -11,6 +11,9 @@
  * of real captures: unanswered SYNs, SYNs answered by a reset, handshakes
  * with no data, flows never closed, flows reset by the client, flows joined
  * mid-stream (no handshake), retransmissions and a little reordering.
+ * By default each flow's server bytes are its own where a real server's
+ * would differ (see "Realistic variation" below); --identical replays the
+ * recorded bytes as they are.
  *
  * The truth file (TSV) says, per server ip:port/tcp, what nmap said about
  * the recorded server and how many flows carried its bytes, so that
@@ -69,6 +72,15 @@
 #define MAX_TEXT          512    /* verdict fields (nmap caps them lower) */
 #define DEAD_HOSTS        1000   /* addresses in 172.31/16 nobody answers on */
 #define N_SCANNED         10     /* ports probed on hosts that do not serve them */
+
+/* Realistic variation (the default; --identical turns all of it off). */
+#define P_BINARY          0.08   /* flows to binary protocols nothing identifies */
+#define N_BINARY          3      /* such protocols */
+#define P_CHANGE_EP       0.02   /* endpoints whose program changes once */
+#define P_LONG            0.02   /* eligible flows that become long-lived sessions */
+#define POOL_BYTES        (4u << 20) /* random bytes that per-flow content is cut from */
+#define TEXT_BYTES        (256u << 10) /* random words for HTTP bodies */
+#define MAX_OWN           12     /* per-flow buffers of varied bytes */
 
 /* ---- Small helpers ------------------------------------------------------- */
 
@@ -488,6 +500,11 @@ struct service {
   double weight;              /* share of flows */
   uint32_t first_ep, n_ep;    /* its endpoints in gen.ep[] */
   double *ep_cum;             /* popularity of its endpoints (cumulative) */
+  /* How its bytes vary per flow (realistic mode). */
+  enum vary_kind { V_NONE, V_HTTP, V_SSH, V_MYSQL, V_TLS, V_BINARY } vary;
+  uint32_t kex_cookie_at;     /* V_SSH: offset of the KEXINIT cookie in resp[0], 0 = none */
+  int binary;                 /* V_BINARY: which of the N_BINARY protocols */
+  bool long_ok;               /* may carry long-lived sessions */
 };
 
 /* Relative shares of flows per nmap service name (split among fixtures). */
@@ -496,7 +513,7 @@ static double service_weight(const char *svc)
   static const struct { const char *name; double w; } tab[] = {
     {"http", 16}, {"ssh", 8}, {"smtp", 5}, {"ftp", 4}, {"pop3", 3}, {"imap", 3},
     {"mysql", 6}, {"redis", 2}, {"memcached", 2}, {"postgresql", 4}, {"vnc", 2},
-    {"https", 4}, {"domain", 2}, {"ldap", 2}};
+    {"https", 4}, {"ssl", 5}, {"domain", 2}, {"ldap", 2}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(tab[i].name, svc) == 0)
       return tab[i].w;
@@ -786,8 +803,11 @@ static void load_builtin(struct catalogue *cat, const char *probes)
   }
 }
 
+static void ssh_prepare(struct service *s);
+
 /* Ports, weights, HTTP size variants, follow-ups. */
-static void catalogue_finish(struct catalogue *cat, const struct port_table *pt, uint64_t seed)
+static void catalogue_finish(struct catalogue *cat, const struct port_table *pt, uint64_t seed,
+                             bool vary)
 {
   if (cat->n == 0)
     die("no usable service fixtures");
@@ -798,6 +818,19 @@ static void catalogue_finish(struct catalogue *cat, const struct port_table *pt,
       s->port = p;
     if (!s->port)
       s->port = (uint16_t)(10000 + i);
+    if (vary && s->vary == V_NONE) {
+      if (memcmp(s->resp[0].b, "HTTP/1.", s->resp[0].len < 7 ? s->resp[0].len : 7) == 0)
+        s->vary = V_HTTP;
+      else if (strcmp(s->v.service, "ssh") == 0)
+        s->vary = V_SSH, ssh_prepare(s);
+      else if (strcmp(s->v.service, "mysql") == 0 && s->resp[0].len > 5 && s->resp[0].b[4] == 10)
+        s->vary = V_MYSQL;
+      /* sessions that stay open: logins, databases, caches, directories */
+      static const char *const lasting[] = {"ssh", "mysql", "redis", "memcached", "ldap",
+                                            "telnet", "imap", "postgresql", "vnc"};
+      for (size_t k = 0; k < sizeof lasting / sizeof lasting[0]; k++)
+        s->long_ok |= strcmp(s->v.service, lasting[k]) == 0;
+    }
     size_t same = 0;
     for (size_t j = 0; j < cat->n; j++)
       same += strcmp(cat->s[j].v.service, s->v.service) == 0;
@@ -824,6 +857,17 @@ static void catalogue_finish(struct catalogue *cat, const struct port_table *pt,
       free(orig.b);
     }
   }
+  /* binary protocols: P_BINARY of all flows */
+  double wk = 0;
+  size_t nb = 0;
+  for (size_t i = 0; i < cat->n; i++)
+    if (cat->s[i].vary == V_BINARY)
+      nb++;
+    else
+      wk += cat->s[i].weight;
+  for (size_t i = 0; i < cat->n && nb; i++)
+    if (cat->s[i].vary == V_BINARY)
+      cat->s[i].weight = wk * P_BINARY / (1 - P_BINARY) / (double)nb;
   cat->cum = xmalloc(cat->n * sizeof *cat->cum);
   double acc = 0, cf = 0;
   for (size_t i = 0; i < cat->n; i++) {
@@ -844,8 +888,11 @@ struct endpoint {
   uint16_t svc;              /* index in the catalogue */
   uint8_t ttl;
   bool ts;                   /* TCP timestamps */
+  int32_t svc2;              /* program after the change, -1 if none */
+  uint64_t change_t;         /* capture time of the change (us since START_EPOCH) */
   /* Truth counters. */
   uint64_t flows, flows_srv, flows_ident, flows_mid;
+  uint64_t flows_srv1, flows_srv2; /* flows with server bytes before / after the change */
 };
 
 struct client {
@@ -939,6 +986,8 @@ struct flow {
   uint64_t first_frame;      /* pcap frame number of its first packet (1-based) */
   struct step *steps;        /* owned, sorted by time */
   uint32_t n, cap, next;
+  struct blob own[MAX_OWN];  /* this flow's varied bytes (capacity in .len) */
+  uint32_t n_own;
 };
 
 struct side {
@@ -1067,12 +1116,14 @@ struct options {
   double duration_s;         /* 0 = BASE_DURATION_S * scale */
   const char *out, *truth, *flows_out, *fixtures, *probes, *services;
   bool list;
+  bool identical;            /* the recorded bytes as they are (issue 7's capture) */
 };
 
 struct stats {
   uint64_t packets, bytes, frames_out;
   uint64_t kind[FK_COUNT];
   uint64_t flows_srv, flows_ident, flows_retrans, flows_reorder, flows_keepalive, flows_bulk;
+  uint64_t flows_long, flows_binary, flows_tls, flows_changed_ep;
   uint64_t open_now, open_max, open_samples, open_sum;
   uint64_t first_t, last_t;
 };
@@ -1100,6 +1151,10 @@ struct gen {
   size_t buf_len, buf_cap;
   FILE *flows_f;
   struct stats st;
+  uint8_t *rnd;              /* POOL_BYTES random bytes */
+  char *text;                /* TEXT_BYTES of random lower-case words */
+  struct blob certs[8];      /* bench/data/certs/srv*.der, for the TLS servers */
+  uint32_t n_certs;
 };
 
 static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
@@ -1167,6 +1222,28 @@ static void build_topology(struct gen *g)
     }
   }
 
+  /* Realistic mode: a few endpoints change program once (another recorded
+   * server of the same service on the same port: nginx -> Apache, OpenSSH
+   * -> Dropbear), somewhere in the middle of the capture. */
+  struct rng cr;
+  rng_seed(&cr, g->o.seed, 6);
+  double dur = g->o.duration_s > 0 ? g->o.duration_s : BASE_DURATION_S * g->o.scale;
+  for (uint32_t i = 0; i < g->n_ep; i++) {
+    struct endpoint *ep = &g->ep[i];
+    ep->svc2 = -1;
+    if (g->o.identical || !rng_chance(&cr, P_CHANGE_EP))
+      continue;
+    const struct service *s = &cat->s[ep->svc];
+    uint32_t cand[64], nc = 0;
+    for (size_t k = 0; k < cat->n && nc < 64; k++)
+      if (k != ep->svc && s->v.service[0] && strcmp(cat->s[k].v.service, s->v.service) == 0)
+        cand[nc++] = (uint32_t)k;
+    if (!nc)
+      continue;
+    ep->svc2 = (int32_t)cand[rng_below(&cr, nc)];
+    ep->change_t = (uint64_t)(dur * 1e6 * (0.2 + 0.6 * rng_unit(&cr)));
+  }
+
   g->cl = xcalloc(g->o.clients, sizeof *g->cl);
   g->cl_cum = xmalloc(g->o.clients * sizeof *g->cl_cum);
   double acc = 0;
@@ -1230,6 +1307,547 @@ static void pick_dead_port(struct gen *g, struct rng *r, uint32_t *ip, uint16_t 
   } while (map_get(&g->ep_map, *ip, *port, &dummy));
 }
 
+/* ---- Realistic variation ---------------------------------------------------
+ * Real servers do not send the same bytes twice: TLS server randoms and
+ * session ids, SSH KEXINIT cookies, MySQL thread ids and scrambles, HTTP
+ * Date headers, status codes and bodies differ from one connection to the
+ * next. By default every flow gets its own bytes where the real program's
+ * would differ (the parts nmap's rules read stay as recorded), and around
+ * the recorded services: a TLS service, binary protocols with random
+ * content that no rule identifies, endpoints whose program changes once,
+ * and long-lived sessions. --identical turns all of this off: the bytes
+ * are then those of issue 7's capture, byte for byte. */
+
+/* A fresh buffer of len bytes owned by the flow (valid until it is reused). */
+static uint8_t *flow_buf(struct flow *f, uint32_t len)
+{
+  if (f->n_own == MAX_OWN)
+    die("internal: more than %d varied buffers in one flow", MAX_OWN);
+  struct blob *b = &f->own[f->n_own++];
+  if (b->len < len) {
+    b->b = xrealloc(b->b, len);
+    b->len = len;
+  }
+  return b->b;
+}
+
+static void rand_bytes(struct rng *r, uint8_t *p, size_t n)
+{
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t x = rng_next(r);
+    size_t k = n - i < 8 ? n - i : 8;
+    memcpy(p + i, &x, k);
+  }
+}
+
+/* n random bytes (n <= POOL_BYTES / 2), cut from the pool. */
+static const uint8_t *pool_cut(const struct gen *g, struct rng *r, uint32_t n)
+{
+  return g->rnd + rng_below(r, POOL_BYTES - n);
+}
+
+static void fill_pools(struct gen *g)
+{
+  for (int i = 0; i < 8; i++) {
+    char path[4200];
+    size_t n;
+    snprintf(path, sizeof path, "%s/bench/data/certs/srv%d.der", SVP_SOURCE_DIR, i + 1);
+    uint8_t *b = read_file(path, &n);
+    if (b && n > 4 && n < 4000 && b[0] == 0x30 && b[1] == 0x82) {
+      g->certs[g->n_certs].b = b;
+      g->certs[g->n_certs++].len = (uint32_t)n;
+    } else {
+      free(b);
+    }
+  }
+  if (!g->n_certs)
+    warn("no certificates in %s/bench/data/certs: TLS servers send random ones", SVP_SOURCE_DIR);
+  struct rng r;
+  rng_seed(&r, g->o.seed, 4);
+  g->rnd = xmalloc(POOL_BYTES);
+  rand_bytes(&r, g->rnd, POOL_BYTES);
+  static const char *const words[] = {
+    "plant", "historian", "line", "firmware", "update", "badge", "reader", "backup",
+    "schedule", "engineering", "workstation", "the", "and", "of", "for", "a", "with",
+    "maintenance", "window", "quarterly", "report", "pump", "valve", "sensor", "alarm",
+    "shift", "operator", "network", "switch", "server", "room", "cooling", "order"};
+  g->text = xmalloc(TEXT_BYTES);
+  size_t o = 0;
+  while (o < TEXT_BYTES) {
+    const char *w = words[rng_below(&r, sizeof words / sizeof words[0])];
+    for (; *w && o < TEXT_BYTES; w++)
+      g->text[o++] = *w;
+    if (o < TEXT_BYTES)
+      g->text[o++] = rng_chance(&r, 0.08) ? '\n' : ' ';
+  }
+}
+
+static size_t put_text(const struct gen *g, struct rng *r, uint8_t *w, size_t n)
+{
+  size_t from = rng_below(r, TEXT_BYTES - (uint32_t)n);
+  memcpy(w, g->text + from, n);
+  return n;
+}
+
+/* "Fri, 01 Mar 2024 00:00:00 GMT" for capture time t (29 characters). */
+static void http_date(uint64_t t, char out[32])
+{
+  time_t s = (time_t)(START_EPOCH + t / 1000000);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static bool hdr_is(const uint8_t *line, size_t n, const char *name)
+{
+  size_t k = strlen(name);
+  return n > k && strncasecmp((const char *)line, name, k) == 0;
+}
+
+/* An HTTP response as the same server would send it to this flow: status
+ * 200 (most), 304, 404 or 301; today's Date; a new ETag; a body of its own
+ * length and words. The Server header and every other header stay as
+ * recorded. A response that is not a page (a proxy's error) only gets its
+ * Date. */
+static struct blob vary_http(struct gen *g, struct flow *f, struct rng *r,
+                             const struct blob *in, uint64_t t)
+{
+  const uint8_t *p = in->b, *hend = mem_find(p, in->len, "\r\n\r\n");
+  char date[32];
+  http_date(t, date);
+  if (!hend || in->len < 13) {
+    struct blob out = {flow_buf(f, in->len), in->len};
+    memcpy(out.b, p, in->len);
+    return out;
+  }
+  size_t head = (size_t)(hend - p) + 4, obody = in->len - head;
+  bool page = memcmp(p + 8, " 200 ", 5) == 0;
+  int code = 200;
+  if (page) {
+    double u = rng_unit(r);
+    code = u < 0.82 ? 200 : u < 0.91 ? 304 : u < 0.97 ? 404 : 301;
+  }
+  static const char open[] = "<!DOCTYPE html>\n<html><head><title>", mid[] =
+    "</title></head>\n<body>\n", close_[] = "</body>\n</html>\n", tail[] =
+    "</p></body></html>\r\n\r\n";
+  char pre[128];
+  int k = snprintf(pre, sizeof pre, "<html><head><title>%s</title></head><body><h1>%s</h1><p>",
+                   code == 404 ? "404 Not Found" : "301 Moved Permanently",
+                   code == 404 ? "Not Found" : "Moved Permanently");
+  uint32_t body = (uint32_t)obody, fixed = 0;
+  if (page && code == 200) {
+    double u = rng_unit(r);
+    body = (uint32_t)(HTTP_MIN_BODY / 2 * pow(4.0 * HTTP_MAX_BODY / HTTP_MIN_BODY, u * u));
+    fixed = (uint32_t)(sizeof open - 1 + 24 + sizeof mid - 1 + sizeof close_ - 1);
+  } else if (code == 404 || code == 301) {
+    body = 120 + rng_below(r, 200);
+    fixed = (uint32_t)k + (uint32_t)sizeof tail - 1;
+  } else if (code == 304) {
+    body = 0;
+  }
+  if (body < fixed)
+    body = fixed;
+  uint8_t *o = flow_buf(f, (uint32_t)head + 256 + body), *w = o;
+  const uint8_t *line = memchr(p, '\n', head);
+  if (!page) {
+    memcpy(w, p, head);
+    w += head;
+  } else {
+    static const char *const reason[] = {[0] = "OK", [1] = "Not Modified", [2] = "Not Found",
+                                         [3] = "Moved Permanently"};
+    int ri = code == 200 ? 0 : code == 304 ? 1 : code == 404 ? 2 : 3;
+    w += sprintf((char *)w, "%.8s %d %s\r\n", (const char *)p, code, reason[ri]);
+  }
+  /* headers, one line at a time (after the status line) */
+  for (const uint8_t *l = line + 1; l < hend + 2;) {
+    const uint8_t *e = memchr(l, '\n', (size_t)(hend + 2 - l));
+    if (!e)
+      break;
+    size_t n = (size_t)(e - l) + 1; /* with its CRLF */
+    uint8_t *dst = page ? w : o + (l - p);
+    if (hdr_is(l, n, "Date:") && n == 6 + 29 + 2) {
+      memcpy(dst, "Date: ", 6);
+      memcpy(dst + 6, date, 29);
+      memcpy(dst + 35, "\r\n", 2);
+      if (page)
+        w += n;
+    } else if (!page) {
+      /* as recorded */
+    } else if (hdr_is(l, n, "Content-Length:")) {
+      if (code != 304)
+        w += sprintf((char *)w, "Content-Length: %u\r\n", body);
+    } else if (hdr_is(l, n, "ETag:")) {
+      w += sprintf((char *)w, "ETag: \"%llx-%x\"\r\n",
+                   (unsigned long long)(rng_next(r) & 0xffffffffffull),
+                   body);
+    } else if (code != 200 && (hdr_is(l, n, "Last-Modified:") || hdr_is(l, n, "Accept-Ranges:"))) {
+      /* an error or redirect has no such headers */
+    } else {
+      memcpy(w, l, n);
+      w += n;
+    }
+    l = e + 1;
+  }
+  if (!page) {
+    struct blob out = {o, in->len};
+    memcpy(o + head, p + head, obody);
+    return out;
+  }
+  if (code == 301)
+    w += sprintf((char *)w, "Location: http://portal.example.net/p/%06x/\r\n",
+                 rng_below(r, 1u << 24));
+  memcpy(w, "\r\n", 2);
+  w += 2;
+  if (code == 404 || code == 301) {
+    memcpy(w, pre, (size_t)k);
+    w += k;
+    w += put_text(g, r, w, body - fixed);
+    memcpy(w, tail, sizeof tail - 1);
+    w += sizeof tail - 1;
+  } else if (code == 200) {
+    memcpy(w, open, sizeof open - 1);
+    w += sizeof open - 1;
+    w += put_text(g, r, w, 24);
+    memcpy(w, mid, sizeof mid - 1);
+    w += sizeof mid - 1;
+    w += put_text(g, r, w, body - fixed);
+    memcpy(w, close_, sizeof close_ - 1);
+    w += sizeof close_ - 1;
+  }
+  struct blob out = {o, (uint32_t)(w - o)};
+  return out;
+}
+
+/* OpenSSH 9.2's KEXINIT name-lists (the order its server offers them). */
+static const char *const kex_lists[10] = {
+  "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,"
+  "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+  "diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,"
+  "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256,kex-strict-s-v00@openssh.com",
+  "rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,ssh-ed25519",
+  "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,"
+  "aes256-gcm@openssh.com",
+  "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,"
+  "aes256-gcm@openssh.com",
+  "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+  "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,"
+  "umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1",
+  "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+  "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,"
+  "umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1",
+  "none,zlib@openssh.com", "none,zlib@openssh.com", "", ""};
+
+/* An SSH banner alone (what nmap kept of OpenSSH) gets the KEXINIT packet
+ * the server sends right after it; the cookie's offset is remembered. */
+static void ssh_prepare(struct service *s)
+{
+  struct blob *r = &s->resp[0];
+  const uint8_t *nl = memchr(r->b, '\n', r->len);
+  if (!nl || memcmp(r->b, "SSH-", 4) != 0)
+    return;
+  uint32_t at = (uint32_t)(nl - r->b) + 1;
+  if (r->len >= at + 22 && r->b[at + 5] == 20) {
+    s->kex_cookie_at = at + 6; /* the server sent its KEXINIT (dropbear) */
+    return;
+  }
+  if (r->len != at)
+    return;
+  uint8_t payload[2048];
+  size_t n = 0;
+  payload[n++] = 20;
+  memset(payload + n, 0, 16);
+  n += 16;
+  for (int i = 0; i < 10; i++) {
+    uint32_t l = (uint32_t)strlen(kex_lists[i]);
+    payload[n++] = (uint8_t)(l >> 24), payload[n++] = (uint8_t)(l >> 16);
+    payload[n++] = (uint8_t)(l >> 8), payload[n++] = (uint8_t)l;
+    memcpy(payload + n, kex_lists[i], l);
+    n += l;
+  }
+  memset(payload + n, 0, 5); /* first_kex_packet_follows, reserved */
+  n += 5;
+  uint32_t pad = 8 - (uint32_t)((5 + n) % 8);
+  if (pad < 4)
+    pad += 8;
+  uint32_t plen = (uint32_t)n + pad + 1;
+  uint8_t *b = xmalloc(at + 4 + plen);
+  memcpy(b, r->b, at);
+  uint8_t *w = b + at;
+  w[0] = (uint8_t)(plen >> 24), w[1] = (uint8_t)(plen >> 16), w[2] = (uint8_t)(plen >> 8);
+  w[3] = (uint8_t)plen;
+  w[4] = (uint8_t)pad;
+  memcpy(w + 5, payload, n);
+  memset(w + 5 + n, 0, pad);
+  free(r->b);
+  r->b = b;
+  r->len = at + 4 + plen;
+  s->kex_cookie_at = at + 6;
+}
+
+/* Copy of a recorded response with fresh random bytes at [at, at+n) ranges. */
+static struct blob vary_copy(struct flow *f, const struct blob *in)
+{
+  struct blob out = {flow_buf(f, in->len), in->len};
+  memcpy(out.b, in->b, in->len);
+  return out;
+}
+
+static struct blob vary_ssh(struct flow *f, struct rng *r, const struct service *s,
+                            const struct blob *in)
+{
+  struct blob out = vary_copy(f, in);
+  if (s->kex_cookie_at && s->kex_cookie_at + 16 <= out.len)
+    rand_bytes(r, out.b + s->kex_cookie_at, 16);
+  return out;
+}
+
+/* MariaDB's greeting: thread id and the two halves of the scramble. */
+static struct blob vary_mysql(struct flow *f, struct rng *r, const struct blob *in)
+{
+  struct blob out = vary_copy(f, in);
+  uint8_t *p = out.b;
+  const uint8_t *nul = out.len > 5 ? memchr(p + 5, 0, out.len - 5) : NULL;
+  if (!nul)
+    return out;
+  size_t tid = (size_t)(nul - p) + 1, s1 = tid + 4, s2 = s1 + 8 + 1 + 2 + 1 + 2 + 2 + 1 + 10;
+  if (s2 + 12 > out.len)
+    return out;
+  uint32_t id = 1000 + rng_below(r, 2000000);
+  p[tid] = (uint8_t)id, p[tid + 1] = (uint8_t)(id >> 8), p[tid + 2] = (uint8_t)(id >> 16);
+  p[tid + 3] = 0;
+  for (size_t i = 0; i < 8; i++)
+    p[s1 + i] = (uint8_t)(33 + rng_below(r, 94));
+  for (size_t i = 0; i < 12; i++)
+    p[s2 + i] = (uint8_t)(33 + rng_below(r, 94));
+  return out;
+}
+
+static uint8_t *put_u16(uint8_t *w, uint32_t v)
+{
+  w[0] = (uint8_t)(v >> 8), w[1] = (uint8_t)v;
+  return w + 2;
+}
+
+static uint8_t *put_u24(uint8_t *w, uint32_t v)
+{
+  w[0] = (uint8_t)(v >> 16), w[1] = (uint8_t)(v >> 8), w[2] = (uint8_t)v;
+  return w + 3;
+}
+
+/* A TLS 1.2 ClientHello as a browser-like client sends it: its own random
+ * and (half the time) a session id to resume, the host name in SNI. */
+static struct blob tls_client_hello(struct flow *f, struct rng *r)
+{
+  static const uint8_t suites[] = {0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2b, 0xc0, 0x2f,
+                                   0xc0, 0x2c, 0xc0, 0x30, 0xcc, 0xa9, 0xcc, 0xa8, 0xc0, 0x13,
+                                   0xc0, 0x14, 0x00, 0x9c, 0x00, 0x9d, 0x00, 0x2f, 0x00, 0x35};
+  static const uint8_t ext_rest[] = {
+    0x00, 0x17, 0x00, 0x00,                                     /* extended master secret */
+    0xff, 0x01, 0x00, 0x01, 0x00,                               /* renegotiation info */
+    0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18, /* groups */
+    0x00, 0x0b, 0x00, 0x02, 0x01, 0x00,                         /* point formats */
+    0x00, 0x23, 0x00, 0x00,                                     /* session ticket */
+    0x00, 0x0d, 0x00, 0x0e, 0x00, 0x0c, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01, 0x05, 0x03,
+    0x08, 0x05, 0x05, 0x01};                                    /* signature algorithms */
+  char host[40];
+  int hl = snprintf(host, sizeof host, "www%u.example.net", rng_below(r, 500));
+  uint8_t *o = flow_buf(f, 512), *w = o + 9; /* record and handshake headers later */
+  w = put_u16(w, 0x0303);
+  rand_bytes(r, w, 32);
+  w += 32;
+  bool resume = rng_chance(r, 0.5);
+  *w++ = resume ? 32 : 0;
+  if (resume) {
+    rand_bytes(r, w, 32);
+    w += 32;
+  }
+  w = put_u16(w, sizeof suites);
+  memcpy(w, suites, sizeof suites);
+  w += sizeof suites;
+  *w++ = 1, *w++ = 0;
+  uint8_t *ext_len = w;
+  w += 2;
+  w = put_u16(w, 0), w = put_u16(w, (uint32_t)hl + 5), w = put_u16(w, (uint32_t)hl + 3);
+  *w++ = 0;
+  w = put_u16(w, (uint32_t)hl);
+  memcpy(w, host, (size_t)hl);
+  w += hl;
+  memcpy(w, ext_rest, sizeof ext_rest);
+  w += sizeof ext_rest;
+  put_u16(ext_len, (uint32_t)(w - ext_len - 2));
+  uint32_t hs = (uint32_t)(w - o) - 9;
+  o[0] = 0x16, o[1] = 3, o[2] = 1;
+  put_u16(o + 3, hs + 4);
+  o[5] = 1;
+  put_u24(o + 6, hs);
+  struct blob out = {o, (uint32_t)(w - o)};
+  return out;
+}
+
+/* The server's first flight: ServerHello (its random, a session id),
+ * Certificate (the endpoint's own, the same on every flow), an ECDHE
+ * ServerKeyExchange (fresh key and signature), ServerHelloDone. */
+static struct blob tls_server_flight(const struct gen *g, struct flow *f, struct rng *r,
+                                     uint32_t ep)
+{
+  struct rng er;
+  rng_seed(&er, g->o.seed, 7000000000ull + ep);
+  uint32_t cert_len = 700 + rng_below(&er, 900);
+  const uint8_t *cert = g->rnd + rng_below(&er, POOL_BYTES - cert_len);
+  if (g->n_certs) { /* a real certificate; random bytes without them */
+    cert = g->certs[ep % g->n_certs].b + 4;
+    cert_len = g->certs[ep % g->n_certs].len - 4;
+  }
+  uint8_t *o = flow_buf(f, cert_len + 700), *w = o;
+  /* ServerHello */
+  static const uint8_t sh_ext[] = {0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0b, 0x00, 0x04, 0x03,
+                                   0x00, 0x01, 0x02, 0x00, 0x17, 0x00, 0x00, 0x00, 0x23, 0x00,
+                                   0x00};
+  uint32_t sh = 2 + 32 + 1 + 32 + 2 + 1 + 2 + sizeof sh_ext;
+  *w++ = 0x16, w = put_u16(w, 0x0303), w = put_u16(w, sh + 4);
+  *w++ = 2, w = put_u24(w, sh), w = put_u16(w, 0x0303);
+  rand_bytes(r, w, 64 + 1);
+  w[32] = 32; /* session id length */
+  w += 65;
+  w = put_u16(w, 0xc02f);
+  *w++ = 0;
+  w = put_u16(w, sizeof sh_ext);
+  memcpy(w, sh_ext, sizeof sh_ext);
+  w += sizeof sh_ext;
+  /* Certificate: one DER blob of the endpoint */
+  *w++ = 0x16, w = put_u16(w, 0x0303), w = put_u16(w, cert_len + 4 + 3 + 3 + 4);
+  *w++ = 11, w = put_u24(w, cert_len + 3 + 3 + 4), w = put_u24(w, cert_len + 3 + 4);
+  w = put_u24(w, cert_len + 4);
+  *w++ = 0x30, *w++ = 0x82, w = put_u16(w, cert_len);
+  memcpy(w, cert, cert_len);
+  w += cert_len;
+  /* ServerKeyExchange: x25519... as secp256r1 point, RSA-PSS signature */
+  uint32_t ske = 1 + 2 + 1 + 65 + 2 + 2 + 256;
+  *w++ = 0x16, w = put_u16(w, 0x0303), w = put_u16(w, ske + 4);
+  *w++ = 12, w = put_u24(w, ske);
+  *w++ = 3, w = put_u16(w, 0x0017), *w++ = 65, *w++ = 4;
+  rand_bytes(r, w, 64);
+  w += 64;
+  w = put_u16(w, 0x0804), w = put_u16(w, 256);
+  rand_bytes(r, w, 256);
+  w += 256;
+  static const uint8_t done[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00};
+  memcpy(w, done, sizeof done);
+  w += sizeof done;
+  struct blob out = {o, (uint32_t)(w - o)};
+  return out;
+}
+
+/* One TLS record of `type` carrying n random bytes (encrypted content). */
+static struct blob tls_records(struct flow *f, struct rng *r, const uint8_t *pre, uint32_t npre,
+                               uint8_t type, uint32_t n)
+{
+  uint8_t *o = flow_buf(f, npre + 5 + n), *w = o;
+  memcpy(w, pre, npre);
+  w += npre;
+  *w++ = type, w = put_u16(w, 0x0303), w = put_u16(w, n);
+  rand_bytes(r, w, n);
+  struct blob out = {o, npre + 5 + n};
+  return out;
+}
+
+/* The binary protocols nothing identifies: a two-byte magic of their own,
+ * then (mostly) random bytes. 0: client-first, magic then length; 1:
+ * server-first greeting; 2: client-first, one fixed byte then noise. */
+static struct blob binary_msg(struct flow *f, struct rng *r, int proto, bool server,
+                              uint32_t n)
+{
+  static const uint8_t magic[N_BINARY][2][2] = {
+    {{0x7a, 0x01}, {0x7a, 0x81}}, {{0xc3, 0x5f}, {0xc3, 0x5e}}, {{0x97, 0x97}, {0x97, 0x98}}};
+  uint8_t *o = flow_buf(f, n + 4);
+  o[0] = magic[proto][server][0];
+  o[1] = magic[proto][server][1];
+  put_u16(o + 2, n);
+  rand_bytes(r, o + 4, n);
+  if (proto == 2)
+    o[2] = (uint8_t)(0x80 | o[2]); /* no length field: noise from the third byte */
+  struct blob out = {o, n + 4};
+  return out;
+}
+
+/* Synthetic services of the realistic mode, with the truth their rules give. */
+static void add_synthetic(struct catalogue *cat)
+{
+  struct service s;
+  memset(&s, 0, sizeof s);
+  snprintf(s.name, sizeof s.name, "synthetic:tls");
+  snprintf(s.probe, sizeof s.probe, "SSLSessionReq");
+  snprintf(s.v.service, sizeof s.v.service, "ssl");
+  snprintf(s.v.product, sizeof s.v.product, "TLSv1.2"); /* the generic ServerHello line */
+  snprintf(s.v.method, sizeof s.v.method, "probed");
+  snprintf(s.v.match, sizeof s.v.match, "hard");
+  snprintf(s.v.rule, sizeof s.v.rule, "SSLSessionReq:generic TLS 1.2 ServerHello");
+  s.v.conf = 10;
+  s.vary = V_TLS;
+  s.port = 443;
+  s.long_ok = true;
+  s.resp = xcalloc(1, sizeof *s.resp);
+  blob_set(&s.resp[0], "\x16\x03\x03", 3); /* stand-in: made per flow */
+  s.n_resp = 1;
+  blob_set(&s.req, "\x16\x03\x01", 3);
+  add_service(cat, &s);
+  for (int k = 0; k < N_BINARY; k++) {
+    memset(&s, 0, sizeof s);
+    snprintf(s.name, sizeof s.name, "synthetic:binary-%d", k);
+    snprintf(s.probe, sizeof s.probe, "-");
+    snprintf(s.v.match, sizeof s.v.match, "none");
+    s.vary = V_BINARY;
+    s.binary = k;
+    s.server_first = k == 1;
+    s.port = (uint16_t)(41001 + 1001 * k);
+    s.long_ok = true;
+    s.resp = xcalloc(1, sizeof *s.resp);
+    blob_set(&s.resp[0], "\0", 1);
+    s.n_resp = 1;
+    if (!s.server_first)
+      blob_set(&s.req, "\0", 1);
+    add_service(cat, &s);
+  }
+}
+
+/* This flow's server bytes for one recorded response. */
+static struct blob vary_response(struct gen *g, struct flow *f, struct rng *r,
+                                 const struct service *svc, const struct blob *in, uint64_t t)
+{
+  switch (svc->vary) {
+  case V_HTTP: return vary_http(g, f, r, in, t);
+  case V_SSH: return vary_ssh(f, r, svc, in);
+  case V_MYSQL: return vary_mysql(f, r, in);
+  case V_TLS: return tls_server_flight(g, f, r, (uint32_t)f->ep);
+  case V_BINARY: {
+    /* not 128: nmap's NULL probe calls any 132-byte banner Nagios NSCA */
+    uint32_t n = svc->server_first ? 16 + rng_below(r, 200) : 20 + rng_below(r, 1400);
+    return binary_msg(f, r, svc->binary, true, n == 128 ? 129 : n);
+  }
+  default: return *in;
+  }
+}
+
+/* After the TLS server's first flight: the client's key exchange, both
+ * Finished messages, one request and its answer (application data). */
+static uint64_t tls_rest(struct gen *g, struct builder *b, struct rng *r, uint64_t t)
+{
+  struct flow *f = b->f;
+  uint8_t pre[81];
+  pre[0] = 0x16, put_u16(pre + 1, 0x0303), put_u16(pre + 3, 70);
+  rand_bytes(r, pre + 5, 70);
+  memcpy(pre + 75, "\x14\x03\x03\x00\x01\x01", 6);
+  struct blob m = tls_records(f, r, pre, sizeof pre, 0x16, 40);
+  t = send_data(b, t + react(b, 0), 0, m.b, m.len);
+  m = tls_records(f, r, pre + 75, 6, 0x16, 40);
+  t = send_data(b, t + react(b, 1), 1, m.b, m.len);
+  m = tls_records(f, r, NULL, 0, 0x17, 200 + rng_below(r, 500));
+  t = send_data(b, t + react(b, 0), 0, m.b, m.len);
+  m = tls_records(f, r, NULL, 0, 0x17, 300 + rng_below(r, 9000));
+  (void)g;
+  return send_data(b, t + react(b, 1), 1, m.b, m.len);
+}
+
 /* Builds flow `id` starting at time t0 into f (steps sorted). */
 static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
 {
@@ -1239,6 +1857,10 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
   const struct service *svc = &cat->s[pick_cum(cat->cum, (uint32_t)cat->n, rng_unit(&r))];
   struct client *cl = &g->cl[pick_cum(g->cl_cum, g->o.clients, rng_unit(&r))];
   enum flow_kind kind = pick_kind(&r, !svc->server_first && !svc->banner_len, cat->p_mid);
+  bool vary = !g->o.identical, after_change = false;
+  struct rng vr; /* the variation's own draws: --identical keeps r's sequence */
+  rng_seed(&vr, g->o.seed, 5000000000ull + id);
+  f->n_own = 0;
 
   f->id = id;
   f->n = f->next = 0;
@@ -1267,6 +1889,12 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
     f->sttl = ep->ttl;
     f->sts = ep->ts;
     f->smss = 1460;
+    if (ep->svc2 >= 0 && t0 >= ep->change_t) {
+      svc = &cat->s[ep->svc2]; /* the program that replaced it */
+      after_change = true;
+      if (kind == FK_MIDSTREAM && (svc->server_first || svc->banner_len))
+        kind = FK_NORMAL, f->kind = (uint8_t)kind;
+    }
   }
 
   struct builder b = {.f = f, .r = &r, .st = &g->st};
@@ -1312,13 +1940,22 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
     goto done;
   }
 
-  /* The exchange. Server bytes are a response variant (or a download). */
+  /* The exchange. Server bytes are a response variant (or a download),
+   * made this flow's own in the realistic mode. */
   const struct blob *resp = &svc->resp[rng_below(&r, svc->n_resp)];
   bool bulk = svc->bulk.len && rng_chance(&r, P_BULK);
+  struct blob req = svc->req, vresp;
   if (bulk) {
     resp = &svc->bulk;
     g->st.flows_bulk++;
+  } else if (vary) {
+    vresp = vary_response(g, f, &vr, svc, resp, t);
+    resp = &vresp;
   }
+  if (vary && svc->vary == V_TLS)
+    req = tls_client_hello(f, &vr);
+  else if (vary && svc->vary == V_BINARY && !svc->server_first)
+    req = binary_msg(f, &vr, svc->binary, false, 16 + rng_below(&vr, 400));
   if (svc->server_first) {
     t += b.proc;
     t = send_data(&b, t, 1, resp->b, resp->len);
@@ -1326,15 +1963,21 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
       t += rng_below(&r, 2000);
       t = send_data(&b, t, 0, svc->followup.b, svc->followup.len);
     }
+    if (vary && svc->vary == V_BINARY) {
+      struct blob m = binary_msg(f, &vr, svc->binary, false, 8 + rng_below(&vr, 200));
+      t = send_data(&b, t + rng_below(&vr, 2000), 0, m.b, m.len);
+      m = binary_msg(f, &vr, svc->binary, true, 8 + rng_below(&vr, 1500));
+      t = send_data(&b, t - b.proc + react(&b, 1), 1, m.b, m.len);
+    }
   } else if (svc->banner_len) {
     /* The banner, the client's request, the rest of the answer. */
     t = send_data(&b, t + b.proc, 1, resp->b, svc->banner_len);
-    t = send_data(&b, t + rng_below(&r, 2000), 0, svc->req.b, svc->req.len);
+    t = send_data(&b, t + rng_below(&r, 2000), 0, req.b, req.len);
     t = send_data(&b, t - b.proc + react(&b, 1), 1, resp->b + svc->banner_len,
                   resp->len - svc->banner_len);
   } else {
     t += 10 + rng_below(&r, 100);
-    t = send_data(&b, t, 0, svc->req.b, svc->req.len);
+    t = send_data(&b, t, 0, req.b, req.len);
     t = send_data(&b, t - b.proc + react(&b, 1) + rng_below(&r, 2000), 1, resp->b, resp->len);
     if (!bulk && strcmp(svc->v.service, "http") == 0 && rng_chance(&r, P_KEEPALIVE)) {
       g->st.flows_keepalive++;
@@ -1342,8 +1985,24 @@ static void build_flow(struct gen *g, struct flow *f, uint64_t id, uint64_t t0)
         t += (uint64_t)rng_logu(&r, 1000, 500000);
         t = send_data(&b, t, 0, svc->req.b, svc->req.len);
         resp = &svc->resp[rng_below(&r, svc->n_resp)];
+        if (vary) {
+          vresp = vary_response(g, f, &vr, svc, resp, t);
+          resp = &vresp;
+        }
         t = send_data(&b, t + react(&b, 1), 1, resp->b, resp->len);
       }
+    }
+    if (vary && svc->vary == V_TLS)
+      t = tls_rest(g, &b, &vr, t);
+  }
+  if (vary && svc->long_ok && kind != FK_MIDSTREAM && rng_chance(&vr, P_LONG)) {
+    /* a session that stays: a few dozen exchanges over minutes */
+    g->st.flows_long++;
+    for (int k = 5 + (int)rng_below(&vr, 40); k > 0; k--) {
+      t += (uint64_t)rng_logu(&vr, 200000, 15000000);
+      uint32_t cn = 24 + rng_below(&vr, 300), sn = 24 + rng_below(&vr, 3000);
+      t = send_data(&b, t, 0, pool_cut(g, &vr, cn), cn);
+      t = send_data(&b, t - b.proc + react(&b, 1), 1, pool_cut(g, &vr, sn), sn);
     }
   }
   g->st.flows_srv++;
@@ -1364,6 +2023,10 @@ done:
     if (kind != FK_CONNECT_ONLY) {
       epw->flows_srv++;
       epw->flows_ident++;
+      if (epw->svc2 >= 0)
+        *(after_change ? &epw->flows_srv2 : &epw->flows_srv1) += 1;
+      g->st.flows_binary += svc->vary == V_BINARY;
+      g->st.flows_tls += svc->vary == V_TLS;
     }
     if (kind == FK_MIDSTREAM)
       epw->flows_mid++;
@@ -1716,13 +2379,17 @@ static void write_truth(struct gen *g, int argc, char **argv)
     fprintf(f, " %s", argv[i]);
   fputs("\n# E: server endpoint; service..cpe = nmap -sV's verdict on the recorded server"
         " ('-' = empty);\n#    flows = all flows to it, flows_srv = flows that carry server"
-        " bytes,\n#    flows_ident = flows whose server bytes are the recorded response from"
-        " its start,\n#    flows_mid = flows without a handshake (joined mid-stream)\n"
+        " bytes,\n#    flows_ident = flows whose server bytes are the server's response from"
+        " its start,\n#    flows_mid = flows without a handshake (joined mid-stream);\n"
+        "#    service '-' and nmap_match 'none': a protocol no rule identifies;\n"
+        "#    prev_*: the program the endpoint ran before it changed at change_s\n"
+        "#    (capture seconds), flows_srv_prev of its flows with server bytes went to it\n"
         "# C: port with no server: rst_flows answered by RST, silent_flows never answered\n"
         "# S: summary counter\n", f);
   fputs("#E\taddr\tport\tproto\tservice\tproduct\tversion\textrainfo\tostype\tdevicetype"
         "\thostname\tcpe\ttunnel\tnmap_method\tnmap_conf\tnmap_match\tnmap_rule\tfixture"
-        "\tprobe\tflows\tflows_srv\tflows_ident\tflows_mid\n", f);
+        "\tprobe\tflows\tflows_srv\tflows_ident\tflows_mid\tprev_fixture\tprev_service"
+        "\tprev_product\tprev_version\tchange_s\tflows_srv_prev\n", f);
   struct endpoint **sorted = xmalloc(g->n_ep * sizeof *sorted);
   for (uint32_t i = 0; i < g->n_ep; i++)
     sorted[i] = &g->ep[i];
@@ -1733,7 +2400,11 @@ static void write_truth(struct gen *g, int argc, char **argv)
     if (!ep->flows)
       continue;
     used++;
-    const struct service *s = &g->cat.s[ep->svc];
+    const struct service *s = &g->cat.s[ep->svc], *prev = NULL;
+    if (ep->svc2 >= 0 && ep->flows_srv2 > 0) {
+      prev = ep->flows_srv1 > 0 ? s : NULL;
+      s = &g->cat.s[ep->svc2];
+    }
     const struct verdict *v = &s->v;
     char a[16], conf[8];
     ip_text(ep->ip, a);
@@ -1744,8 +2415,15 @@ static void write_truth(struct gen *g, int argc, char **argv)
                             v->method, conf, v->match, v->rule, s->name, s->probe};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
       tsv_field(f, fields[k]);
-    fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n", ep->flows,
+    fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, ep->flows,
             ep->flows_srv, ep->flows_ident, ep->flows_mid);
+    const char *pf[] = {prev ? prev->name : "", prev ? prev->v.service : "",
+                        prev ? prev->v.product : "", prev ? prev->v.version : ""};
+    for (size_t k = 0; k < sizeof pf / sizeof pf[0]; k++)
+      tsv_field(f, pf[k]);
+    fprintf(f, "\t%.3f\t%" PRIu64 "\n", prev ? (double)ep->change_t / 1e6 : 0.0,
+            prev ? ep->flows_srv1 : 0);
+    g->st.flows_changed_ep += prev != NULL;
   }
   free(sorted);
   fputs("#C\taddr\tport\tproto\trst_flows\tsilent_flows\n", f);
@@ -1772,6 +2450,10 @@ static void write_truth(struct gen *g, int argc, char **argv)
           st->flows_keepalive, st->flows_bulk);
   fprintf(f, "S\tflows_retrans\t%" PRIu64 "\nS\tflows_reorder\t%" PRIu64 "\n",
           st->flows_retrans, st->flows_reorder);
+  fprintf(f, "S\tvaried\t%d\nS\tflows_long\t%" PRIu64 "\nS\tflows_binary\t%" PRIu64
+          "\nS\tflows_tls\t%" PRIu64 "\nS\tendpoints_changed\t%" PRIu64 "\n",
+          !g->o.identical, st->flows_long, st->flows_binary, st->flows_tls,
+          st->flows_changed_ep);
   fprintf(f, "S\tservers\t%u\nS\tservers_used\t%u\nS\tclients\t%u\n", g->n_ep, used,
           g->o.clients);
   fprintf(f, "S\tservices\t%zu\n", g->cat.n);
@@ -1812,6 +2494,10 @@ static void usage(FILE *f)
         "  --fixtures DIR        recorded responses (default tests/fixtures/responses)\n"
         "  --services LIST       only fixtures whose name is in this comma list\n"
         "  --probes FILE         nmap-service-probes (default /usr/share/nmap/...)\n"
+        "  --identical           every flow of a server sends the recorded bytes as they\n"
+        "                        are (issue 7's capture); default: per-flow variable bytes,\n"
+        "                        TLS, binary protocols nothing identifies, program changes,\n"
+        "                        long-lived sessions\n"
         "  --list                print the services used and exit\n", f);
 }
 
@@ -1845,6 +2531,7 @@ int main(int argc, char **argv)
     {"clients", required_argument, NULL, 'c'}, {"duration", required_argument, NULL, 'd'},
     {"fixtures", required_argument, NULL, 'x'}, {"probes", required_argument, NULL, 'p'},
     {"services", required_argument, NULL, 'l'}, {"list", no_argument, NULL, 'L'},
+    {"identical", no_argument, NULL, 'I'},
     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "o:t:h", lo, NULL)) != -1) {
@@ -1862,6 +2549,7 @@ int main(int argc, char **argv)
     case 'p': o->probes = optarg; break;
     case 'l': o->services = optarg; break;
     case 'L': o->list = true; break;
+    case 'I': o->identical = true; break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
@@ -1896,12 +2584,16 @@ int main(int argc, char **argv)
         g.cat.s[k++] = g.cat.s[i];
     g.cat.n = k;
   }
-  catalogue_finish(&g.cat, &pt, o->seed);
+  if (!o->identical)
+    add_synthetic(&g.cat);
+  catalogue_finish(&g.cat, &pt, o->seed, !o->identical);
   if (o->list) {
     list_services(&g, stdout);
     return 0;
   }
   build_topology(&g);
+  if (!o->identical)
+    fill_pools(&g);
 
   if (strcmp(o->out, "-") == 0)
     g.fd = STDOUT_FILENO;
