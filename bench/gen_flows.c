@@ -1759,6 +1759,10 @@ static struct blob binary_msg(struct flow *f, struct rng *r, int proto, bool ser
 {
   static const uint8_t magic[N_BINARY][2][2] = {
     {{0x7a, 0x01}, {0x7a, 0x81}}, {{0xc3, 0x5f}, {0xc3, 0x5e}}, {{0x97, 0x97}, {0x97, 0x98}}};
+  /* nmap's NULL probe calls any 132-byte banner Nagios NSCA and any 264-byte
+   * one LANDesk: lengths that a rule identifies by themselves are avoided */
+  if (n + 4 == 132 || n + 4 == 264)
+    n++;
   uint8_t *o = flow_buf(f, n + 4);
   o[0] = magic[proto][server][0];
   o[1] = magic[proto][server][1];
@@ -1819,11 +1823,9 @@ static struct blob vary_response(struct gen *g, struct flow *f, struct rng *r,
   case V_SSH: return vary_ssh(f, r, svc, in);
   case V_MYSQL: return vary_mysql(f, r, in);
   case V_TLS: return tls_server_flight(g, f, r, (uint32_t)f->ep);
-  case V_BINARY: {
-    /* not 128: nmap's NULL probe calls any 132-byte banner Nagios NSCA */
-    uint32_t n = svc->server_first ? 16 + rng_below(r, 200) : 20 + rng_below(r, 1400);
-    return binary_msg(f, r, svc->binary, true, n == 128 ? 129 : n);
-  }
+  case V_BINARY:
+    return binary_msg(f, r, svc->binary, true,
+                      svc->server_first ? 16 + rng_below(r, 200) : 20 + rng_below(r, 1400));
   default: return *in;
   }
 }
