@@ -1,12 +1,13 @@
 #!/bin/sh
 # install-deps.sh: install what svpassive needs from Debian 12's packages.
 #   scripts/install-deps.sh          build and run: compiler, cmake, libpcap,
-#                                    PCRE2, libnids, nmap's rule files
+#                                    PCRE2, libnids, OpenSSL's libcrypto,
+#                                    nmap's rule files
 #   scripts/install-deps.sh --test   also what the test suite runs: nmap,
 #                                    tcpdump, tshark, xmllint, ndiff, python3
 # (The lab tests install the server programs they start themselves.)
 set -eu
-build_pkgs="build-essential cmake pkg-config libpcap-dev libpcre2-dev libnids-dev nmap-common"
+build_pkgs="build-essential cmake pkg-config libpcap-dev libpcre2-dev libnids-dev libssl-dev nmap-common"
 test_pkgs="nmap tcpdump tshark libxml2-utils ndiff python3 iproute2 procps"
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -257,7 +257,7 @@ static int run_setup(struct run *r)
   if ((rc = svp_eptab_new(&r->eps)) != SVP_OK)
     return rc;
   struct svp_ident_opts io = {.wide = cfg->wide, .no_jit = cfg->no_jit,
-                              .srv_cap = cfg->srv_bytes};
+                              .srv_cap = cfg->srv_bytes, .cli_cap = cfg->cli_bytes};
   if (cfg->verbose >= 2)
     io.observe = observe_flow;
   if ((rc = svp_ident_new(r->rs, r->eps, &io, &r->id)) != SVP_OK)

@@ -84,6 +84,7 @@ static void free_entry(struct ep_entry *e)
   free(e->clients);
   free(e->fp_buf);
   free(e->fp_req_buf);
+  svp_tls_ep_free(e->pub.tls);
   free(e);
 }
 
@@ -420,8 +421,9 @@ int svp_eptab_add(struct svp_eptab *t, const struct svp_flow_outcome *o)
   if (!e)
     return SVP_ERR_NOMEM;
   note_flow(e, f);
+  int trc = o->tls ? svp_tls_ep_add(&e->pub.tls, o->tls, f) : SVP_OK;
   if (!o->res)
-    return SVP_OK;
+    return trc;
   if (merge_result(e, o->res) && o->res->verdict != SVP_NOMATCH) {
     const struct svp_dir *s2c = &f->dir[SVP_S2C];
     /* hard: the bytes the line matched, a prefix of any later flow's;
@@ -508,6 +510,30 @@ int svp_eptab_sorted(const struct svp_eptab *t, const struct svp_endpoint ***out
   return SVP_OK;
 }
 
+/* nmap names a TLS server "ssl" until it has looked inside the tunnel;
+ * passively the inside is named by the ALPN protocol its server chose,
+ * else guessed from the port (see endpoint.h). */
+static void tunnel_service(struct svp_endpoint *p)
+{
+  struct svp_result *r = &p->res;
+  if (!p->tls || !p->tls->handshakes || r->verdict != SVP_HARD || !r->service ||
+      strcmp(r->service, "ssl") != 0)
+    return;
+  const char *inner = svp_tls_alpn_service(p->tls->alpn);
+  if (inner) {
+    r->tunnel_from = SVP_TUN_ALPN;
+  } else if (svp_tls_port_name(p->table_name)) {
+    inner = p->table_name;
+    r->tunnel_from = SVP_TUN_PORT;
+    r->conf = 3;
+  } else {
+    return;
+  }
+  r->service = inner;
+  r->ssl = true;
+  memset(&r->fields, 0, sizeof r->fields);
+}
+
 void svp_eptab_apply_table(struct svp_eptab *t,
                            const char *(*lookup_fn)(void *ud, enum svp_l4 l4, uint16_t port),
                            void *ud)
@@ -522,5 +548,6 @@ void svp_eptab_apply_table(struct svp_eptab *t,
         r->service = p->table_name;
         r->conf = 3;
       }
+      tunnel_service(p);
     }
 }

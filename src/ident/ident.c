@@ -2,6 +2,7 @@
  * which rules are tried and why). */
 #include "svp/ident/ident.h"
 #include "svp/rules/match.h"
+#include "svp/tls/tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ struct fstate {
   bool client_spoke;                 /* banner_len is fixed */
   bool final_done;                   /* final steps ran at tried_len */
   bool server_first;
+  bool decided;                      /* the rules are done; TLS may still read on */
+  struct svp_tls_flow *tls;          /* TCP: the TLS handshake parser (owned), NULL
+                                        once the flow shows no TLS */
 };
 
 struct step {
@@ -280,11 +284,37 @@ static bool better(const struct svp_result *cur, const struct svp_result *r)
   return rr > cr;
 }
 
-static void hand_over(struct svp_ident *id, const struct svp_flow *f, struct fstate *fs)
+/* The flow as the rules see it: a TLS handshake may have made the flow
+ * table keep more than srv_cap/cli_cap bytes (flow.h, svp_flow.keep); the
+ * rules, the endpoint table and fingerprints still judge the first
+ * srv_cap/cli_cap only, as nmap reads at most that much. Returns f itself
+ * or *buf (a shallow copy with shorter lengths). */
+static const struct svp_flow *rules_view(const struct svp_ident *id,
+                                         const struct svp_flow *f, struct svp_flow *buf)
 {
+  uint32_t cap[2] = {[SVP_C2S] = id->o.cli_cap, [SVP_S2C] = id->o.srv_cap};
+  if (f->dir[SVP_C2S].len <= cap[SVP_C2S] && f->dir[SVP_S2C].len <= cap[SVP_S2C])
+    return f;
+  *buf = *f;
+  for (int k = 0; k < 2; k++)
+    if (buf->dir[k].len > cap[k])
+      buf->dir[k].len = cap[k];
+  return buf;
+}
+
+static void hand_over(struct svp_ident *id, const struct svp_flow *full, struct fstate *fs)
+{
+  struct svp_flow vbuf;
+  const struct svp_flow *f = rules_view(id, full, &vbuf);
   const struct svp_result *res = f->dir[SVP_S2C].bytes ? &fs->res : NULL;
+  const struct svp_tls_hs *tls = fs->tls ? svp_tls_flow_result(fs->tls) : NULL;
   struct svp_flow_outcome o = {.flow = f, .res = res, .probe = fs->fp_probe,
-                               .server_first = fs->server_first};
+                               .server_first = fs->server_first, .tls = tls};
+  if (tls) {
+    id->st.tls_flows++;
+    id->st.tls_malformed += tls->malformed;
+    id->st.tls_cut += tls->cut;
+  }
   svp_eptab_add(id->eps, &o);
   if (res) {
     id->st.verdict[res->verdict]++;
@@ -337,8 +367,8 @@ static enum confirm confirm_line(struct svp_ident *id, const struct svp_endpoint
 }
 
 /* Evaluate the flow's current server bytes. Returns true when decided. */
-static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs,
-                     bool final)
+static bool evaluate_view(struct svp_ident *id, const struct svp_flow *f, struct fstate *fs,
+                          bool final)
 {
   const struct svp_dir *s2c = &f->dir[SVP_S2C], *c2s = &f->dir[SVP_C2S];
   if (!s2c->data || s2c->len == 0)
@@ -391,6 +421,13 @@ static bool evaluate(struct svp_ident *id, struct svp_flow *f, struct fstate *fs
   return final || settled(&fs->res);
 }
 
+static bool evaluate(struct svp_ident *id, const struct svp_flow *full, struct fstate *fs,
+                     bool final)
+{
+  struct svp_flow vbuf;
+  return evaluate_view(id, rules_view(id, full, &vbuf), fs, final);
+}
+
 /* f->user: NULL before the server or client sent anything, the flow's
  * fstate while it is being judged, and the ident's `handed` mark once it
  * went to the endpoint table (the state is freed then, not at on_end: a
@@ -402,8 +439,13 @@ static void *handed_mark(struct svp_ident *id)
 
 static struct fstate *state_of(struct svp_flow *f)
 {
-  if (!f->user)
-    f->user = calloc(1, sizeof(struct fstate));
+  if (!f->user) {
+    struct fstate *fs = calloc(1, sizeof *fs);
+    if (fs && f->l4 == SVP_L4_TCP &&
+        svp_tls_flow_new((f->flags & SVP_FF_MIDSTREAM) != 0, &fs->tls) != SVP_OK)
+      fs->tls = NULL; /* out of memory: identification goes on without TLS */
+    f->user = fs;
+  }
   return f->user;
 }
 
@@ -411,8 +453,27 @@ static void hand_over_and_release(struct svp_ident *id, struct svp_flow *f,
                                   struct fstate *fs)
 {
   hand_over(id, f, fs);
+  svp_tls_flow_free(fs->tls);
   free(fs);
+  f->keep[SVP_C2S] = f->keep[SVP_S2C] = 0;
   f->user = handed_mark(id);
+}
+
+/* Give the TLS parser the flow's bytes; ask the flow table to keep what
+ * the handshake still needs. Returns true while TLS wants more bytes. */
+static bool feed_tls(struct fstate *fs, struct svp_flow *f)
+{
+  if (!fs->tls)
+    return false;
+  svp_tls_flow_feed(fs->tls, f);
+  bool more = svp_tls_flow_wants_more(fs->tls);
+  for (int k = 0; k < 2; k++)
+    f->keep[k] = more ? svp_tls_flow_want(fs->tls, (enum svp_dir_id)k) : 0;
+  if (!more && !svp_tls_flow_seen(fs->tls)) {
+    svp_tls_flow_free(fs->tls); /* no TLS in this flow */
+    fs->tls = NULL;
+  }
+  return more;
 }
 
 static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
@@ -423,15 +484,23 @@ static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
   struct fstate *fs = state_of(f);
   if (!fs)
     return false; /* out of memory: the flow is still judged at its end */
+  bool tls_more = feed_tls(fs, f);
   if (dir != SVP_S2C && f->l4 == SVP_L4_TCP) {
     if (!fs->client_spoke && f->dir[SVP_C2S].len) {
       fs->client_spoke = true; /* what the server sent so far is its banner */
       fs->banner_len = f->dir[SVP_S2C].len;
     }
-    return false; /* client bytes only choose the probe */
-  }
-  if (!evaluate(id, f, fs, false))
+    if (!fs->decided || tls_more)
+      return false; /* client bytes only choose the probe */
+  } else if (!fs->decided) {
+    if (!evaluate(id, f, fs, false))
+      return false;
+    fs->decided = true;
+    if (tls_more)
+      return false; /* the rules are done; the handshake is not */
+  } else if (tls_more) {
     return false;
+  }
   hand_over_and_release(id, f, fs);
   id->st.decided_early++;
   return true;
@@ -440,7 +509,8 @@ static bool on_data(void *ud, struct svp_flow *f, enum svp_dir_id dir)
 /* No more bytes will come: judge what there is and hand it over. */
 static void judge_final(struct svp_ident *id, struct svp_flow *f, struct fstate *fs)
 {
-  evaluate(id, f, fs, true);
+  if (!fs->decided) /* decided flows only waited for their TLS handshake */
+    evaluate(id, f, fs, true);
   if (f->dir[SVP_S2C].bytes && fs->res.ev.resp_len == 0)
     nomatch_result(&fs->res, f); /* bytes seen but none kept */
   hand_over_and_release(id, f, fs);
@@ -495,6 +565,8 @@ int svp_ident_new(const struct svp_ruleset *rs, struct svp_eptab *eps,
     id->o = *opts;
   if (id->o.srv_cap == 0)
     id->o.srv_cap = 4096;
+  if (id->o.cli_cap == 0)
+    id->o.cli_cap = 2048;
   id->null_probe = svp_rules_null_probe(rs);
   id->sink = (struct svp_flow_sink){.on_data = on_data, .on_end = on_end,
                                     .on_close = on_close, .ud = id};

@@ -2,6 +2,7 @@
  * view of a result (serviceDeductions), its SERVICE and VERSION columns,
  * times, the command line, host grouping and the evidence text. */
 #include "svp/output/output.h"
+#include "out_int.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -373,15 +374,7 @@ void svp_out_comment_footer(FILE *f, const struct svp_report *rep)
 
 /* ---- evidence text ------------------------------------------------------ */
 
-/* A bounded line builder: lines are committed whole or not at all. */
-struct lines {
-  char *buf;
-  size_t n, len;    /* capacity, committed length */
-  char line[1024];
-  size_t ll;
-};
-
-static void SVP_PRINTF(2, 3) lappend(struct lines *L, const char *fmt, ...)
+void svp_ol_append(struct svp_lines *L, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -391,8 +384,7 @@ static void SVP_PRINTF(2, 3) lappend(struct lines *L, const char *fmt, ...)
     L->ll += (size_t)k < sizeof L->line - L->ll ? (size_t)k : sizeof L->line - L->ll - 1;
 }
 
-/* Sanitised copy of untrusted text (file names, rule paths). */
-static void lappend_text(struct lines *L, const char *s)
+void svp_ol_text(struct svp_lines *L, const char *s)
 {
   for (; s && *s && L->ll + 1 < sizeof L->line; s++) {
     unsigned char c = (unsigned char)*s;
@@ -401,7 +393,7 @@ static void lappend_text(struct lines *L, const char *s)
   L->line[L->ll] = '\0';
 }
 
-static void lcommit(struct lines *L)
+void svp_ol_commit(struct svp_lines *L)
 {
   if (L->len + L->ll + 2 <= L->n) {
     memcpy(L->buf + L->len, L->line, L->ll);
@@ -421,37 +413,37 @@ static void addr_port(char *out, size_t n, const struct svp_addr *a, uint16_t po
 }
 
 /* "rule FILE:LINE (probe NAME)" or the port-table note. */
-static void lappend_rule(struct lines *L, const struct svp_result *r)
+static void ol_rule(struct svp_lines *L, const struct svp_result *r)
 {
   if (r->rule) {
-    lappend(L, "rule ");
-    lappend_text(L, r->rule->file);
-    lappend(L, ":%u", r->rule->line);
+    svp_ol_append(L, "rule ");
+    svp_ol_text(L, r->rule->file);
+    svp_ol_append(L, ":%u", r->rule->line);
   } else {
-    lappend(L, "no rule");
+    svp_ol_append(L, "no rule");
   }
   const struct svp_probe *p = r->probe ? r->probe : r->rule ? r->rule->probe : NULL;
   if (p) {
-    lappend(L, ", probe ");
-    lappend_text(L, p->name);
+    svp_ol_append(L, ", probe ");
+    svp_ol_text(L, p->name);
   }
 }
 
 /* "FILE frame N at TIME, flow F, client C[, mid-stream]" */
-static void lappend_where(struct lines *L, const struct svp_evidence *ev,
+static void ol_where(struct svp_lines *L, const struct svp_evidence *ev,
                           const struct svp_run_info *run)
 {
   char when[SVP_ISO_LEN], cl[SVP_ADDR_STRLEN + 8];
   svp_out_iso(ev->pkt.ts_us, when);
-  lappend_text(L, svp_out_input_name(run, ev->pkt.file));
-  lappend(L, " frame %" PRIu64 " at %s, flow %" PRIu64, ev->pkt.frame, when,
+  svp_ol_text(L, svp_out_input_name(run, ev->pkt.file));
+  svp_ol_append(L, " frame %" PRIu64 " at %s, flow %" PRIu64, ev->pkt.frame, when,
           ev->flow_id);
   if (ev->client.family == 4 || ev->client.family == 6) {
     addr_port(cl, sizeof cl, &ev->client, ev->client_port);
-    lappend(L, ", client %s", cl);
+    svp_ol_append(L, ", client %s", cl);
   }
   if (ev->midstream)
-    lappend(L, ", mid-stream");
+    svp_ol_append(L, ", mid-stream");
 }
 
 size_t svp_out_evidence_text(const struct svp_endpoint *ep,
@@ -459,55 +451,55 @@ size_t svp_out_evidence_text(const struct svp_endpoint *ep,
 {
   if (n == 0)
     return 0;
-  struct lines L = {.buf = buf, .n = n};
+  struct svp_lines L = {.buf = buf, .n = n};
   buf[0] = '\0';
   const struct svp_result *r = &ep->res;
   struct svp_out_svc sd;
   svp_out_svc_of(ep, &sd);
 
-  lappend(&L, "method: %s; match: %s; conf: %u",
+  svp_ol_append(&L, "method: %s; match: %s; conf: %u",
           r->method == SVP_M_NONE ? "table" : svp_method_name(r->method),
           sd.match, sd.conf);
-  lcommit(&L);
+  svp_ol_commit(&L);
   if (r->rule || r->probe) {
-    lappend_rule(&L, r);
+    ol_rule(&L, r);
   } else {
-    lappend(&L, "port table: ");
-    lappend_text(&L, ep->table_name ? ep->table_name : "(no entry)");
+    svp_ol_append(&L, "port table: ");
+    svp_ol_text(&L, ep->table_name ? ep->table_name : "(no entry)");
   }
-  lcommit(&L);
+  svp_ol_commit(&L);
   const char *cut[9];
   unsigned ncut = svp_out_truncated(r->fields.truncated, cut);
   if (ncut) {
-    lappend(&L, "cut at nmap's length limits:");
+    svp_ol_append(&L, "cut at nmap's length limits:");
     for (unsigned i = 0; i < ncut; i++)
-      lappend(&L, "%s %s", i ? "," : "", cut[i]);
-    lcommit(&L);
+      svp_ol_append(&L, "%s %s", i ? "," : "", cut[i]);
+    svp_ol_commit(&L);
   }
   if (r->ev.pkt.frame) {
-    lappend(&L, "evidence: ");
-    lappend_where(&L, &r->ev, run);
-    lcommit(&L);
+    svp_ol_append(&L, "evidence: ");
+    ol_where(&L, &r->ev, run);
+    svp_ol_commit(&L);
   }
   char a[SVP_ISO_LEN], b[SVP_ISO_LEN];
   svp_out_iso(ep->first_us, a);
   svp_out_iso(ep->last_us, b);
-  lappend(&L, "seen: ");
+  svp_ol_append(&L, "seen: ");
   if (ep->first_us || ep->last_us)
-    lappend(&L, "%s to %s; ", a, b);
-  lappend(&L, "%" PRIu64 " flow%s; %s%" PRIu64 " client%s",
+    svp_ol_append(&L, "%s to %s; ", a, b);
+  svp_ol_append(&L, "%" PRIu64 " flow%s; %s%" PRIu64 " client%s",
           ep->n_flows, ep->n_flows == 1 ? "" : "s",
           ep->clients_capped ? "at least " : "", ep->n_clients,
           ep->n_clients == 1 ? "" : "s");
-  lcommit(&L);
+  svp_ol_commit(&L);
   if (ep->flags & (SVP_EF_MIDSTREAM | SVP_EF_SERVER_GUESS)) {
-    lappend(&L, "mid-stream: %s",
+    svp_ol_append(&L, "mid-stream: %s",
             ep->flags & SVP_EF_ALL_MIDSTREAM ? "every flow joined mid-conversation"
             : ep->flags & SVP_EF_MIDSTREAM   ? "some flows joined mid-conversation"
                                              : "no");
     if (ep->flags & SVP_EF_SERVER_GUESS)
-      lappend(&L, "; server side inferred (no handshake seen)");
-    lcommit(&L);
+      svp_ol_append(&L, "; server side inferred (no handshake seen)");
+    svp_ol_commit(&L);
   }
   for (size_t i = 0; i < ep->n_history; i++) {
     const struct svp_result *h = &ep->history[i];
@@ -515,20 +507,20 @@ size_t svp_out_evidence_text(const struct svp_endpoint *ep,
     char ver[SVP_FULLVERSION_LEN];
     svp_out_svc_of_result(h, &hs);
     svp_out_fullversion(&hs, ver, sizeof ver);
-    lappend(&L, "earlier: %s", hs.ssl ? "ssl/" : "");
-    lappend_text(&L, hs.name ? hs.name : "unknown");
+    svp_ol_append(&L, "earlier: %s", hs.ssl ? "ssl/" : "");
+    svp_ol_text(&L, hs.name ? hs.name : "unknown");
     if (ver[0]) {
-      lappend(&L, " ");
-      lappend_text(&L, ver);
+      svp_ol_append(&L, " ");
+      svp_ol_text(&L, ver);
     }
-    lappend(&L, " (%s, ", svp_method_name(h->method));
-    lappend_rule(&L, h);
+    svp_ol_append(&L, " (%s, ", svp_method_name(h->method));
+    ol_rule(&L, h);
     if (h->ev.pkt.frame) {
-      lappend(&L, ", ");
-      lappend_where(&L, &h->ev, run);
+      svp_ol_append(&L, ", ");
+      ol_where(&L, &h->ev, run);
     }
-    lappend(&L, ")");
-    lcommit(&L);
+    svp_ol_append(&L, ")");
+    svp_ol_commit(&L);
   }
   return L.len;
 }

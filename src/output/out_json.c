@@ -173,6 +173,7 @@ static void result_fields(struct obj *o, const struct svp_out_svc *sd,
   }
   fputc(']', o->f);
   kstr(o, "tunnel", sd->ssl ? "ssl" : NULL);
+  kstr(o, "tunnel_from", svp_tunnel_from_name((enum svp_tunnel_from)r->tunnel_from));
   kstr(o, "match", sd->match);
   kstr(o, "method", r->method == SVP_M_NONE ? "table" : svp_method_name(r->method));
   kint(o, "conf", sd->conf);
@@ -185,6 +186,141 @@ static void result_fields(struct obj *o, const struct svp_out_svc *sd,
     fprintf(o->f, "%s\"%s\"", i ? "," : "", cut[i]);
   fputc(']', o->f);
   evidence(o, r, run);
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+static void open_arr(struct obj *o, const char *k)
+{
+  key(o, k);
+  fputc('[', o->f);
+}
+
+/* A certificate name as an object, nmap's keys (sorted, one per key). */
+static void jname(struct obj *o, const char *k, const struct svp_x509_attr *a, unsigned n)
+{
+  unsigned idx[SVP_OUT_NAME_MAX];
+  unsigned m = svp_out_x509_keys(a, n < SVP_OUT_NAME_MAX ? n : SVP_OUT_NAME_MAX, idx);
+  struct obj in;
+  open_obj(o, &in, k);
+  for (unsigned i = 0; i < m; i++) {
+    fputs(i ? "," : "", o->f);
+    jstr(o->f, a[idx[i]].key);
+    fputc(':', o->f);
+    jstr(o->f, a[idx[i]].value);
+  }
+  fputc('}', o->f);
+}
+
+static void jhex(struct obj *o, const char *k, const uint8_t *b, size_t n)
+{
+  char hx[2 * 32 + 1];
+  svp_x509_hex(b, n, hx);
+  kstr(o, k, hx);
+}
+
+static void jtime(struct obj *o, const char *k, const struct svp_x509 *c, int64_t t)
+{
+  char s[32];
+  svp_x509_time_str(t, s);
+  kstr(o, k, c->validity_ok ? s : NULL);
+}
+
+static void jcert(struct obj *o, const struct svp_x509 *c)
+{
+  jname(o, "subject", c->subject, c->n_subject);
+  jname(o, "issuer", c->issuer, c->n_issuer);
+  kstr(o, "san", c->san);
+  kstr(o, "serial", c->serial);
+  struct obj pk;
+  open_obj(o, &pk, "pubkey");
+  kstr(&pk, "type", c->key_type);
+  kint(&pk, "bits", c->key_bits);
+  kstr(&pk, "curve", c->curve[0] ? c->curve : NULL);
+  fputc('}', o->f);
+  kstr(o, "sig_algo", c->sig_algo);
+  jtime(o, "not_before", c, c->not_before);
+  jtime(o, "not_after", c, c->not_after);
+  jhex(o, "sha256", c->sha256, sizeof c->sha256);
+  jhex(o, "sha1", c->sha1, sizeof c->sha1);
+  jhex(o, "md5", c->md5, sizeof c->md5);
+  kbool(o, "self_signed", c->self_signed);
+}
+
+static void jtls(struct obj *o, const struct svp_endpoint *ep, const struct svp_run_info *run)
+{
+  const struct svp_tls_ep *t = ep->tls;
+  if (!t) {
+    kstr(o, "tls", NULL);
+    return;
+  }
+  struct obj x;
+  char buf[64];
+  open_obj(o, &x, "tls");
+  kstr(&x, "version", t->handshakes ? svp_tls_version_name(t->version) : NULL);
+  svp_tls_ep_versions(t, buf, sizeof buf);
+  key(&x, "versions");
+  fputc('[', o->f);
+  for (char *v = buf, *end; *v; v = end + (*end != '\0')) {
+    end = strchr(v, ',');
+    if (!end)
+      end = v + strlen(v);
+    fprintf(o->f, "%s\"%.*s\"", v == buf ? "" : ",", (int)(end - v), v);
+  }
+  fputc(']', o->f);
+  bool cipher = t->handshakes && t->version != SVP_TLS_V_SSL2;
+  snprintf(buf, sizeof buf, "0x%04x", t->cipher);
+  const char *cn = svp_tls_cipher_name(t->cipher);
+  kstr(&x, "cipher", cipher ? (cn ? cn : buf) : NULL);
+  kstr(&x, "alpn", t->alpn[0] ? t->alpn : NULL);
+  kstr(&x, "ja3s", t->ja3s[0] ? t->ja3s : NULL);
+  kstr(&x, "starttls", svp_tls_upgrade_name(t->upgrade));
+  kint(&x, "server_hellos", t->handshakes);
+  kint(&x, "client_hellos", t->client_hellos);
+  kbool(&x, "certificate_encrypted", t->cert_encrypted);
+  kbool(&x, "malformed", t->malformed);
+  kbool(&x, "cut", t->cut);
+  open_arr(&x, "certificates");
+  for (unsigned i = 0; i < t->n_certs; i++) {
+    const struct svp_tls_cert *c = &t->certs[i];
+    struct obj co = {o->f, false};
+    fputs(i ? ",{" : "{", o->f);
+    jcert(&co, c->chain[0]);
+    kbool(&co, "expired", c->expired);
+    kbool(&co, "not_yet_valid", c->not_yet_valid);
+    kstr(&co, "sni", c->sni[0] ? c->sni : NULL);
+    kint(&co, "flows", c->flows);
+    kstr(&co, "file", svp_out_input_name(run, c->seen.file));
+    kint(&co, "frame", c->seen.frame);
+    kint(&co, "undecodable_in_chain", c->n_bad);
+    open_arr(&co, "chain");
+    for (unsigned k = 1; k < c->n; k++) {
+      struct obj ko = {o->f, false};
+      fputs(k > 1 ? ",{" : "{", o->f);
+      jcert(&ko, c->chain[k]);
+      fputc('}', o->f);
+    }
+    fputs("]}", o->f);
+  }
+  fputc(']', o->f);
+  kint(&x, "certificates_dropped", t->certs_dropped);
+  kint(&x, "certificates_undecodable", t->certs_undecodable);
+  open_arr(&x, "clients");
+  for (unsigned i = 0; i < t->n_clients; i++) {
+    const struct svp_tls_client *c = &t->clients[i];
+    struct obj co = {o->f, false};
+    fputs(i ? ",{" : "{", o->f);
+    kstr(&co, "ja4", c->ja4[0] ? c->ja4 : NULL);
+    kstr(&co, "ja3", c->ja3[0] ? c->ja3 : NULL);
+    kstr(&co, "sni", c->sni[0] ? c->sni : NULL);
+    kstr(&co, "alpn", c->alpn[0] ? c->alpn : NULL);
+    kstr(&co, "max_version", svp_tls_version_name(c->max_version));
+    kint(&co, "flows", c->flows);
+    fputc('}', o->f);
+  }
+  fputc(']', o->f);
+  kint(&x, "clients_dropped", t->clients_dropped);
+  fputc('}', o->f);
 }
 
 static void write_endpoint(FILE *f, const struct svp_endpoint *ep,
@@ -230,7 +366,9 @@ static void write_endpoint(FILE *f, const struct svp_endpoint *ep,
     result_fields(&h, &hs, &ep->history[i], run);
     fputc('}', f);
   }
-  fputs("]}\n", f);
+  fputc(']', f);
+  jtls(&o, ep, run);
+  fputs("}\n", f);
 }
 
 static int write_json(FILE *f, const struct svp_report *rep)

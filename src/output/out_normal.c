@@ -80,6 +80,37 @@ static void print_evidence(FILE *f, const struct svp_endpoint *ep,
   }
 }
 
+/* Script-style lines: "| id: first", "| next", "|_last" (nmap's layout). */
+static void print_script(FILE *f, const char *id, char *text)
+{
+  char *line = text;
+  for (bool first = true; *line; first = false) {
+    char *nl = strchr(line, '\n');
+    bool last = !nl;
+    if (nl)
+      *nl = '\0';
+    fprintf(f, "%s%s%s%s\n", last ? "|_" : "| ", first ? id : "", first ? ": " : "", line);
+    if (last)
+      break;
+    line = nl + 1;
+  }
+}
+
+/* TLS under a port row: the compact line; with -v nmap's ssl-cert text
+ * for the first certificate too. */
+static void print_tls(FILE *f, const struct svp_endpoint *ep, const struct svp_run_info *run)
+{
+  int v = run ? run->verbose : 0;
+  char buf[8192];
+  if (!ep->tls)
+    return;
+  if (v > 0 && ep->tls->n_certs &&
+      svp_out_ssl_cert_text(ep->tls->certs[0].chain[0], v, buf, sizeof buf))
+    print_script(f, "ssl-cert", buf);
+  if (svp_out_tls_summary(ep, v, buf, sizeof buf))
+    print_script(f, "tls", buf);
+}
+
 /* Add s to a de-duplicated list of at most MAX_INFO entries. */
 static void info_add(const char *list[MAX_INFO], unsigned *n, const char *s,
                      bool caseless)
@@ -198,6 +229,7 @@ static void print_host(FILE *f, const struct svp_endpoint *const *ep, size_t n,
     make_row(ep[i], &r);
     const char *c[NCOL] = {r.port, r.state, r.service, r.version};
     print_cells(f, w, c);
+    print_tls(f, ep[i], run);
     if (run && run->verbose > 0)
       print_evidence(f, ep[i], run);
   }

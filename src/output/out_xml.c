@@ -128,14 +128,11 @@ static void result_elems(FILE *f, const struct svp_result *r,
   }
 }
 
-static void print_evidence(FILE *f, const struct svp_endpoint *ep,
+/* The evidence's elements (-v). */
+static void evidence_elems(FILE *f, const struct svp_endpoint *ep,
                            const struct svp_run_info *run)
 {
-  char text[4096], a[SVP_ISO_LEN];
-  svp_out_evidence_text(ep, run, text, sizeof text);
-  fputs("<script id=\"svpassive-evidence\"", f);
-  attr(f, "output", text);
-  fputc('>', f);
+  char a[SVP_ISO_LEN];
   result_elems(f, &ep->res, run);
   svp_out_iso(ep->first_us, a);
   elem(f, "first_seen", a);
@@ -165,7 +162,223 @@ static void print_evidence(FILE *f, const struct svp_endpoint *ep,
     }
     fputs("</table>", f);
   }
+}
+
+/* ---- TLS: nmap's ssl-cert script and svpassive's handshake facts ---- */
+
+static void name_table(FILE *f, const char *key, const struct svp_x509_attr *a, unsigned n)
+{
+  unsigned idx[SVP_OUT_NAME_MAX];
+  unsigned m = svp_out_x509_keys(a, n < SVP_OUT_NAME_MAX ? n : SVP_OUT_NAME_MAX, idx);
+  fprintf(f, "<table key=\"%s\">", key);
+  for (unsigned i = 0; i < m; i++) {
+    fputs("<elem key=\"", f);
+    esc(f, a[idx[i]].key);
+    fputs("\">", f);
+    esc(f, a[idx[i]].value);
+    fputs("</elem>", f);
+  }
+  fputs("</table>", f);
+}
+
+static void ext_elems(void *ud, const char *name, const char *value, bool critical)
+{
+  FILE *f = ud;
+  fputs("<table>", f);
+  elem(f, "name", name);
+  elem(f, "value", value);
+  if (critical)
+    elem(f, "critical", "true");
+  fputs("</table>", f);
+}
+
+/* nmap's ssl-cert elements for a certificate: the same tables and element
+ * names (subject, issuer, pubkey, extensions, sig_algo, validity, md5,
+ * sha1, pem), plus sha256. */
+static void ssl_cert_elems(FILE *f, const struct svp_x509 *c)
+{
+  char t[32], hx[2 * 32 + 1];
+  name_table(f, "subject", c->subject, c->n_subject);
+  name_table(f, "issuer", c->issuer, c->n_issuer);
+  fputs("<table key=\"pubkey\">", f);
+  elem(f, "type", c->key_type);
+  elem_u(f, "bits", c->key_bits);
+  if (c->curve[0]) {
+    fputs("<table key=\"ecdhparams\"><table key=\"curve_params\">", f);
+    elem(f, "ec_curve_type", "namedcurve");
+    elem(f, "curve", c->curve);
+    fputs("</table></table>", f);
+  }
+  fputs("</table>", f);
+  fputs("<table key=\"extensions\">", f);
+  svp_x509_extensions(c, ext_elems, f);
+  fputs("</table>", f);
+  elem(f, "sig_algo", c->sig_algo);
+  fputs("<table key=\"validity\">", f);
+  svp_x509_time_str(c->not_before, t);
+  elem(f, "notBefore", c->validity_ok ? t : "MISSING");
+  svp_x509_time_str(c->not_after, t);
+  elem(f, "notAfter", c->validity_ok ? t : "MISSING");
+  fputs("</table>", f);
+  svp_x509_hex(c->md5, sizeof c->md5, hx);
+  elem(f, "md5", hx);
+  svp_x509_hex(c->sha1, sizeof c->sha1, hx);
+  elem(f, "sha1", hx);
+  svp_x509_hex(c->sha256, sizeof c->sha256, hx);
+  elem(f, "sha256", hx);
+  char *pem = svp_x509_pem(c);
+  if (pem)
+    elem(f, "pem", pem);
+  free(pem);
+}
+
+static void cert_brief(FILE *f, const struct svp_x509 *c)
+{
+  char t[32], hx[2 * 32 + 1];
+  name_table(f, "subject", c->subject, c->n_subject);
+  name_table(f, "issuer", c->issuer, c->n_issuer);
+  svp_x509_time_str(c->not_after, t);
+  elem(f, "notAfter", c->validity_ok ? t : "MISSING");
+  svp_x509_hex(c->sha256, sizeof c->sha256, hx);
+  elem(f, "sha256", hx);
+  elem(f, "self_signed", c->self_signed ? "true" : "false");
+}
+
+/* svpassive's TLS facts: the handshake, the certificates, the clients. */
+static void tls_fact_elems(FILE *f, const struct svp_endpoint *ep)
+{
+  const struct svp_tls_ep *t = ep->tls;
+  char buf[64];
+  if (t->handshakes) {
+    const char *v = svp_tls_version_name(t->version);
+    elem(f, "version", v ? v : "unknown");
+    svp_tls_ep_versions(t, buf, sizeof buf);
+    elem(f, "versions", buf);
+    if (t->version != SVP_TLS_V_SSL2) {
+      const char *c = svp_tls_cipher_name(t->cipher);
+      snprintf(buf, sizeof buf, "0x%04x", t->cipher);
+      elem(f, "cipher", c ? c : buf);
+    }
+    if (t->alpn[0])
+      elem(f, "alpn", t->alpn);
+    if (t->ja3s[0])
+      elem(f, "ja3s", t->ja3s);
+  }
+  elem_u(f, "server_hellos", t->handshakes);
+  elem_u(f, "client_hellos", t->client_hellos);
+  if (t->upgrade != SVP_TLS_UP_NONE)
+    elem(f, "starttls", svp_tls_upgrade_name(t->upgrade));
+  const char *from = svp_tunnel_from_name((enum svp_tunnel_from)ep->res.tunnel_from);
+  if (from)
+    elem(f, "tunnel_from", from);
+  elem(f, "certificate_encrypted", t->cert_encrypted ? "true" : "false");
+  if (t->n_certs) {
+    fputs("<table key=\"certificates\">", f);
+    for (unsigned i = 0; i < t->n_certs; i++) {
+      const struct svp_tls_cert *c = &t->certs[i];
+      fputs("<table>", f);
+      cert_brief(f, c->chain[0]);
+      if (c->sni[0])
+        elem(f, "sni", c->sni);
+      elem(f, "expired", c->expired ? "true" : "false");
+      elem_u(f, "flows", c->flows);
+      elem_u(f, "frame", c->seen.frame);
+      if (c->n > 1) {
+        fputs("<table key=\"chain\">", f);
+        for (unsigned k = 1; k < c->n; k++) {
+          fputs("<table>", f);
+          cert_brief(f, c->chain[k]);
+          fputs("</table>", f);
+        }
+        fputs("</table>", f);
+      }
+      fputs("</table>", f);
+    }
+    fputs("</table>", f);
+  }
+  if (t->n_clients) {
+    fputs("<table key=\"clients\">", f);
+    for (unsigned i = 0; i < t->n_clients; i++) {
+      const struct svp_tls_client *c = &t->clients[i];
+      fputs("<table>", f);
+      if (c->ja4[0])
+        elem(f, "ja4", c->ja4);
+      if (c->ja3[0])
+        elem(f, "ja3", c->ja3);
+      if (c->sni[0])
+        elem(f, "sni", c->sni);
+      if (c->alpn[0])
+        elem(f, "alpn", c->alpn);
+      const char *v = svp_tls_version_name(c->max_version);
+      if (v)
+        elem(f, "max_version", v);
+      elem_u(f, "flows", c->flows);
+      fputs("</table>", f);
+    }
+    fputs("</table>", f);
+  }
+}
+
+/* Text lines appended to a script's output text (a '\n' between parts). */
+static void text_add(char *text, size_t n, const char *part)
+{
+  size_t at = strlen(text);
+  if (!part[0] || at + 2 >= n)
+    return;
+  snprintf(text + at, n - at, "%s%s", at ? "\n" : "", part);
+}
+
+/* At most one <script> per port: Debian's ndiff (nmap 7.93) cannot sort
+ * two. With a certificate it is nmap's ssl-cert (its elements, then
+ * svpassive's TLS facts in <table key="svpassive-tls">); TLS without a
+ * certificate: svpassive-tls; otherwise, with -v, svpassive-evidence. With
+ * -v a TLS script carries the evidence in <table key="svpassive-evidence">. */
+static void print_scripts(FILE *f, const struct svp_endpoint *ep,
+                          const struct svp_run_info *run)
+{
+  int v = run ? run->verbose : 0;
+  const struct svp_tls_ep *t = ep->tls;
+  const struct svp_x509 *cert = t && t->n_certs ? t->certs[0].chain[0] : NULL;
+  if (!t && v == 0)
+    return;
+  size_t tn = 32768;
+  char *text = malloc(tn), *part = malloc(tn);
+  if (!text || !part) {
+    free(text);
+    free(part);
+    return;
+  }
+  text[0] = '\0';
+  if (cert && svp_out_ssl_cert_text(cert, v, part, tn))
+    text_add(text, tn, part);
+  if (t && svp_out_tls_summary(ep, v, part, tn))
+    text_add(text, tn, part);
+  if (v > 0 && svp_out_evidence_text(ep, run, part, tn)) {
+    size_t pl = strlen(part);
+    if (pl && part[pl - 1] == '\n')
+      part[pl - 1] = '\0';
+    text_add(text, tn, part);
+  }
+  fprintf(f, "<script id=\"%s\"", cert ? "ssl-cert" : t ? "svpassive-tls" : "svpassive-evidence");
+  attr(f, "output", text);
+  fputc('>', f);
+  if (cert)
+    ssl_cert_elems(f, cert);
+  if (cert && t)
+    fputs("<table key=\"svpassive-tls\">", f);
+  if (t)
+    tls_fact_elems(f, ep);
+  if (cert && t)
+    fputs("</table>", f);
+  if (t && v > 0)
+    fputs("<table key=\"svpassive-evidence\">", f);
+  if (v > 0)
+    evidence_elems(f, ep, run);
+  if (t && v > 0)
+    fputs("</table>", f);
   fputs("</script>", f);
+  free(text);
+  free(part);
 }
 
 static void print_service(FILE *f, const struct svp_endpoint *ep,
@@ -222,8 +435,7 @@ static void print_port(FILE *f, const struct svp_endpoint *ep,
   attr_u(f, "reason_ttl", ep->reason_ttl);
   fputs("/>", f);
   print_service(f, ep, run);
-  if (run && run->verbose > 0)
-    print_evidence(f, ep, run);
+  print_scripts(f, ep, run);
   fputs("</port>\n", f);
 }
 

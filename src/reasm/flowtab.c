@@ -513,6 +513,15 @@ static void account(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
 
 /* ------------------------------------------------ services to reassemblers */
 
+/* Bytes of direction d this flow keeps: the table's limit, or more when
+ * the consumer asked for more (svp_flow.keep, flow.h). */
+static uint32_t dir_limit(const struct svp_flowtab *ft, const struct svp_ftent *e,
+                          enum svp_dir_id d)
+{
+  uint32_t k = e->f.keep[d] < SVP_FLOW_KEEP_MAX ? e->f.keep[d] : SVP_FLOW_KEEP_MAX;
+  return k > ft->lim[d] ? k : ft->lim[d];
+}
+
 /* Room for `need` bytes (<= the direction's limit) in f.dir[d].data, which
  * holds its `len` bytes (owned, or borrowed when cap is 0). */
 static bool grow_dir(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id d,
@@ -523,8 +532,9 @@ static bool grow_dir(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_i
   uint32_t nc = BUF_MIN;
   while (nc < need)
     nc *= 2;
-  if (nc > ft->lim[d])
-    nc = ft->lim[d];
+  uint32_t lim = dir_limit(ft, e, d);
+  if (nc > lim)
+    nc = lim;
   int k = buf_class(nc);
   uint8_t *nb = k < 0 ? malloc(nc) : svp_slab_alloc(&ft->bufs[k]);
   if (!nb)
@@ -546,7 +556,8 @@ bool svp_ft_deliver(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
   if (!e->collecting || e->ended)
     return false;
   struct svp_dir *D = &e->f.dir[d];
-  uint32_t room = ft->lim[d] > D->len ? ft->lim[d] - D->len : 0;
+  uint32_t lim = dir_limit(ft, e, d);
+  uint32_t room = lim > D->len ? lim - D->len : 0;
   uint32_t n = len < room ? (uint32_t)len : room;
   if (n == 0)
     return true; /* this direction is full; the other may still matter */
@@ -583,7 +594,7 @@ bool svp_ft_deliver(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
       e->f.dir[k].len = 0;
     return false;
   }
-  if (e->f.dir[SVP_S2C].len >= ft->lim[SVP_S2C]) {
+  if (e->f.dir[SVP_S2C].len >= dir_limit(ft, e, SVP_S2C)) {
     e->f.flags |= SVP_FF_FULL;
     e->collecting = false;
     ft->st.full++;

@@ -17,10 +17,11 @@ import xml.etree.ElementTree as ET
 
 KEYS = ["addr", "port", "proto", "state", "reason", "reason_ttl", "service",
         "product", "version", "extrainfo", "hostname", "ostype", "devicetype", "cpe",
-        "tunnel", "match", "method", "conf", "truncated", "evidence", "first_seen",
+        "tunnel", "tunnel_from", "match", "method", "conf", "truncated", "evidence",
+        "first_seen",
         "last_seen", "flows", "clients", "clients_capped", "midstream",
-        "server_inferred", "port_table_name", "fingerprint", "changed", "history"]
-RESULT_KEYS = KEYS[6:20]
+        "server_inferred", "port_table_name", "fingerprint", "changed", "history", "tls"]
+RESULT_KEYS = KEYS[6:21]
 
 
 def fail(msg):

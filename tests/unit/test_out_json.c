@@ -16,10 +16,11 @@ static const char *emit_dir;
 /* The documented keys, in order (docs/OUTPUT.md). */
 static const char *const keys[] = {
   "addr", "port", "proto", "state", "reason", "reason_ttl", "service", "product",
-  "version", "extrainfo", "hostname", "ostype", "devicetype", "cpe", "tunnel", "match",
+  "version", "extrainfo", "hostname", "ostype", "devicetype", "cpe", "tunnel", "tunnel_from",
+  "match",
   "method", "conf", "truncated", "evidence", "first_seen", "last_seen", "flows",
   "clients", "clients_capped", "midstream", "server_inferred", "port_table_name",
-  "fingerprint", "changed", "history", NULL};
+  "fingerprint", "changed", "history", "tls", NULL};
 
 /* Top-level keys of one JSON object line, in order, must be `keys`. A
  * small scanner: strings, nesting depth, keys at depth 1. */
@@ -120,7 +121,7 @@ static void check_edges(void)
            "\"product\":\"Acme \\\"PLC\\\" <x> & ]]> -- 'q'\",\"version\":\"1.0/beta\","
            "\"extrainfo\":\"%s\",\"hostname\":\"plc-1\",\"ostype\":\"VxWorks\","
            "\"devicetype\":\"PLC\",\"cpe\":[\"cpe:/a:acme:plc:1.0\",\"cpe:/h:acme:plc\","
-           "\"cpe:/o:windriver:vxworks\"],\"tunnel\":null,\"match\":\"hard\","
+           "\"cpe:/o:windriver:vxworks\"],\"tunnel\":null,\"tunnel_from\":null,\"match\":\"hard\","
            "\"method\":\"banner\",\"conf\":10,\"truncated\":[\"extrainfo\"],"
            "\"evidence\":{\"file\":\"b \\\"odd\\\"\\u0001name\\u00ff\xc3\xa9.pcap\","
            "\"frame\":42,\"time\":\"2023-11-14T21:58:20.123456Z\","
@@ -132,11 +133,11 @@ static void check_edges(void)
            "\"port_table_name\":null,\"fingerprint\":null,\"changed\":true,"
            "\"history\":[{\"service\":\"ftp\",\"product\":\"vsftpd\",\"version\":\"3.0.3\","
            "\"extrainfo\":null,\"hostname\":null,\"ostype\":null,\"devicetype\":null,"
-           "\"cpe\":[],\"tunnel\":null,\"match\":\"hard\",\"method\":\"banner\",\"conf\":10,"
+           "\"cpe\":[],\"tunnel\":null,\"tunnel_from\":null,\"match\":\"hard\",\"method\":\"banner\",\"conf\":10,"
            "\"truncated\":[],\"evidence\":{\"file\":\"a.pcap\",\"frame\":3,"
            "\"time\":\"2023-11-14T21:56:40.500000Z\",\"rule\":\"rules/x <&>.probes:7\","
            "\"probe\":\"NULL\",\"flow\":1,\"client\":\"10.0.0.8\",\"client_port\":1025,"
-           "\"midstream\":false}}]}\n",
+           "\"midstream\":false}}],\"tls\":null}\n",
            e.ep[0].res.fields.info);
   CHECK(strncmp(out, want, strlen(want)) == 0);
   /* unknown: fingerprint unwrapped, escaped for JSON */
@@ -148,7 +149,7 @@ static void check_edges(void)
   CHECK(strstr(out, "{\"addr\":\"10.0.0.5\",\"port\":40001,\"proto\":\"tcp\",\"state\":\"open\","
                     "\"reason\":\"syn-ack\",\"reason_ttl\":0,\"service\":null,\"product\":null,"
                     "\"version\":null,\"extrainfo\":null,\"hostname\":null,\"ostype\":null,"
-                    "\"devicetype\":null,\"cpe\":[],\"tunnel\":null,\"match\":\"none\","
+                    "\"devicetype\":null,\"cpe\":[],\"tunnel\":null,\"tunnel_from\":null,\"match\":\"none\","
                     "\"method\":\"table\",\"conf\":3,\"truncated\":[],\"evidence\":null,") != NULL);
   CHECK(strstr(out, "\"port\":40002,\"proto\":\"tcp\",\"state\":\"closed\",\"reason\":\"reset\"") != NULL);
   CHECK(strstr(out, "\"port\":161,\"proto\":\"udp\",") != NULL);
@@ -156,7 +157,7 @@ static void check_edges(void)
   CHECK(strstr(out, "\"method\":\"wide\",\"conf\":5,") != NULL);
   CHECK(strstr(out, "\"port_table_name\":\"snmp\"") != NULL);
   CHECK(strstr(out, "{\"addr\":\"2001:db8::1\",\"port\":443,") != NULL);
-  CHECK(strstr(out, "\"tunnel\":\"ssl\",\"match\":\"soft\",\"method\":\"port-probe\",\"conf\":7,") != NULL);
+  CHECK(strstr(out, "\"tunnel\":\"ssl\",\"tunnel_from\":null,\"match\":\"soft\",\"method\":\"port-probe\",\"conf\":7,") != NULL);
   /* valid UTF-8, no raw control bytes besides line ends */
   CHECK(ref_text_clean(out));
   free(out);

@@ -11,6 +11,7 @@
 #include "svp/rules/match.h"
 #include "svp/rules/rules.h"
 #include "svp/rules/template.h"
+#include "svp/tls/tlsep.h"
 
 /* How a result was obtained, best first. */
 enum svp_method {
@@ -45,6 +46,8 @@ struct svp_result {
                                       8 tcpwrapped, 3 table */
   const char *service;             /* rule's service or table name; NULL = unknown */
   bool ssl;                        /* tunnel="ssl" */
+  uint8_t tunnel_from;             /* enum svp_tunnel_from (tlsep.h): how the
+                                      service inside the tunnel was decided */
   const struct svp_rule *rule;     /* matched line (NULL for table guesses) */
   const struct svp_probe *probe;   /* probe whose rules were used */
   struct svp_fields fields;
@@ -88,6 +91,7 @@ struct svp_endpoint {
   bool fp_server_first;            /* those bytes came before any client byte */
   const uint8_t *fp_req;           /* the client's first bytes in that flow (may be NULL) */
   uint32_t fp_req_len;
+  struct svp_tls_ep *tls;          /* TLS seen on this endpoint (tlsep.h), or NULL */
 };
 
 /* ---- the endpoint table ---------------------------------------------- */
@@ -102,6 +106,7 @@ struct svp_flow_outcome {
    * bytes answered (NULL = none resembled) and whether it spoke first. */
   const struct svp_probe *probe;
   bool server_first;
+  const struct svp_tls_hs *tls;    /* the flow's TLS handshake (tls.h), or NULL */
 };
 
 int svp_eptab_new(struct svp_eptab **out);
@@ -145,7 +150,14 @@ int svp_eptab_sorted(const struct svp_eptab *t,
                      const struct svp_endpoint ***out, size_t *n);
 
 /* Fill table_name for every endpoint from a lookup function (nmap-services)
- * and turn "nothing matched" results into port-table guesses. */
+ * and turn "nothing matched" results into port-table guesses. An endpoint
+ * that nmap's rules call "ssl" and that spoke TLS gets the service inside
+ * the tunnel (tlsep.h): from the ALPN protocol its server chose, else the
+ * port's name if it is a TLS service's ("https", "imaps", ...), with
+ * nmap's port-table confidence (3); otherwise it stays "ssl"; tunnel_from says
+ * which, and the TLS rule's fields (its "TLSv1.2" product), which the
+ * endpoint's TLS record now carries, are cleared as nmap clears them when
+ * it looks inside the tunnel. */
 void svp_eptab_apply_table(struct svp_eptab *t,
                            const char *(*lookup)(void *ud, enum svp_l4 l4, uint16_t port),
                            void *ud);

@@ -24,6 +24,13 @@
  * when it no longer matches the final bytes does the whole plan run (and a
  * different answer is recorded as a change of program).
  *
+ * TLS (tls.h): every TCP flow's bytes also go to a TLS handshake parser.
+ * While it wants more (a handshake under way, or a plaintext exchange that
+ * may still STARTTLS) the flow is not handed over even when the rules are
+ * done, and the flow table is asked to keep the handshake's bytes
+ * (svp_flow.keep); the rules still see only the first srv_cap/cli_cap
+ * bytes. The handshake's facts go to the endpoint table with the result.
+ *
  * The ident object borrows the ruleset and the endpoint table, which must
  * outlive it. */
 #ifndef SVP_IDENT_H
@@ -40,6 +47,7 @@ struct svp_ident_opts {
   bool wide;          /* step 4 */
   bool no_jit;        /* --no-jit: no lazy JIT in the matcher */
   uint32_t srv_cap;   /* server bytes after which a flow is final (4096) */
+  uint32_t cli_cap;   /* client bytes the rules look at (2048) */
   /* Optional: told about every flow's outcome (for -vv); res NULL when the
    * server sent nothing. cls NULL when no class matched. */
   void (*observe)(void *ud, const struct svp_flow *f, const struct svp_result *res,
@@ -58,6 +66,9 @@ struct svp_ident_stats {
   uint64_t method[SVP_M_COUNT];   /* flows with a match, by method */
   uint64_t answers_rejected;      /* matches refused by a class's answers() */
   uint64_t chain_rejected;        /* fallback/NULL lines naming a service the probe lacks */
+  uint64_t tls_flows;             /* flows with a TLS hello (tls.h) */
+  uint64_t tls_malformed;         /* ... whose handshake did not parse to its end */
+  uint64_t tls_cut;               /* ... whose handshake exceeded SVP_TLS_REGION_MAX */
   double match_seconds;           /* time spent matching */
 };
 

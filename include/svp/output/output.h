@@ -175,6 +175,29 @@ unsigned svp_out_truncated(uint16_t bits, const char *names[9]);
  * are not valid UTF-8 (overlong, surrogate, past U+10FFFF, cut short). */
 int svp_out_utf8_seq(const unsigned char *s, uint32_t *cp);
 
+/* ---- TLS (out_tls.c) ---------------------------------------------------- */
+
+#define SVP_OUT_NAME_MAX 64 /* name attributes shown per certificate name */
+
+/* A certificate name the way nmap's ssl-cert tables show it: one entry
+ * per key (a repeated key shows its last value, as nmap's table keeps
+ * it), sorted by key. Fills idx (room for n, n <= SVP_OUT_NAME_MAX) with
+ * indexes into a; returns how many. */
+unsigned svp_out_x509_keys(const struct svp_x509_attr *a, unsigned n, unsigned *idx);
+
+/* The text nmap's ssl-cert script prints for a certificate at verbosity
+ * `verbose` (0: subject, SANs, validity; 1: also issuer, key, signature
+ * algorithm, MD5, SHA-1, and SHA-256; 2: every name field), lines
+ * separated by '\n', no final newline. Writes at most n-1 bytes; returns
+ * the length. */
+size_t svp_out_ssl_cert_text(const struct svp_x509 *c, int verbose, char *buf, size_t n);
+
+/* An endpoint's TLS in one line (version, cipher, ALPN, upgrade, how the
+ * tunnel's service was decided, the first certificate's subject, SANs,
+ * issuer, validity); with verbose > 0 more lines (JA3S, each client's JA4,
+ * JA3 and SNI). No final newline; "" without TLS. Returns the length. */
+size_t svp_out_tls_summary(const struct svp_endpoint *ep, int verbose, char *buf, size_t n);
+
 /* The writers, for tests that call one directly. */
 extern const struct svp_writer svp_writer_normal, svp_writer_xml,
     svp_writer_grep, svp_writer_json;

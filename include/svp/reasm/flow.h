@@ -96,8 +96,15 @@ struct svp_flow {
   int64_t last_us;         /* capture time of the latest packet */
   uint8_t synack_ttl;      /* TTL of the SYN-ACK, 0 if none (XML reason_ttl) */
   uint64_t id;             /* sequence number, unique in the run */
+  uint32_t keep[2];        /* set by the consumer in on_data: keep up to this many
+                              bytes of each direction for this flow instead of the
+                              table's limit (srv_bytes/cli_bytes) when larger; at
+                              most SVP_FLOW_KEEP_MAX. 0: the table's limit. A TLS
+                              handshake uses it to be read to its end (tls.h). */
   void *user;              /* free for the consumer; the table never touches it */
 };
+
+#define SVP_FLOW_KEEP_MAX (128u * 1024) /* bound on svp_flow.keep */
 
 /* How the identification layer hears about flows. The capture layer calls
  * these synchronously, in capture order. */
