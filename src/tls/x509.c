@@ -165,10 +165,12 @@ static int fill(X509 *x, struct svp_x509 *c)
   snprintf(c->sig_algo, sizeof c->sig_algo, "%s", ln ? ln : "unknown");
   c->validity_ok = asn1_epoch(X509_get0_notBefore(x), &c->not_before) &&
                    asn1_epoch(X509_get0_notAfter(x), &c->not_after);
-  unsigned n;
-  X509_digest(x, EVP_sha256(), c->sha256, &n);
-  X509_digest(x, EVP_sha1(), c->sha1, &n);
-  X509_digest(x, EVP_md5(), c->md5, &n);
+  /* digests of the bytes as sent (X509_digest would hash libcrypto's
+   * re-encoding, which differs for a certificate that is not strict DER) */
+  if (!EVP_Digest(c->der, c->der_len, c->sha256, NULL, EVP_sha256(), NULL) ||
+      !EVP_Digest(c->der, c->der_len, c->sha1, NULL, EVP_sha1(), NULL) ||
+      !EVP_Digest(c->der, c->der_len, c->md5, NULL, EVP_md5(), NULL))
+    return SVP_ERR_NOMEM;
   c->self_signed = X509_self_signed(x, 1) == 1;
   return SVP_OK;
 }

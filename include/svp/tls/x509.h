@@ -40,7 +40,7 @@ struct svp_x509 {
   char sig_algo[64];               /* "sha256WithRSAEncryption", ... */
   int64_t not_before, not_after;   /* seconds since the epoch, UTC */
   bool validity_ok;                /* both times could be read */
-  uint8_t sha256[32], sha1[20], md5[16]; /* digests of the DER */
+  uint8_t sha256[32], sha1[20], md5[16]; /* digests of the DER as sent */
   bool self_signed;                /* issuer == subject and its own key verifies it */
 };
 
