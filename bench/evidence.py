@@ -241,9 +241,10 @@ def frame_roles(proto, row, sport, dport):
         elif sport == 502:
             r.append("S")
     elif proto == "enip":
-        if vals(row, "enip.response_to"):
+        info = first(row, "_ws.col.Info")
+        if vals(row, "enip.response_to") or "(Rsp)" in info:
             r.append("S")
-        elif vals(row, "enip.response_in"):
+        elif vals(row, "enip.response_in") or "(Req)" in info:
             r.append("R")
         if vals(row, "enip.lir.name"):
             r.append("A")
@@ -362,7 +363,7 @@ def oracle_endpoints(tshark_out):
         key = (l4,) + tuple(sorted([a, b]))
         c = convs.get(key)
         if c is None:
-            c = convs[key] = {"hs": None, "protos": collections.Counter(),
+            c = convs[key] = {"hs": None, "synack": False, "protos": collections.Counter(),
                               "sent": collections.Counter(),
                               "votes": collections.defaultdict(collections.Counter)}
         return c
@@ -391,7 +392,9 @@ def oracle_endpoints(tshark_out):
         if l4 == "tcp":
             syn, ack = ints(row, "tcp.flags.syn"), ints(row, "tcp.flags.ack")
             if syn and syn[-1]:
-                c["hs"] = b if not (ack and ack[-1]) else a
+                synack = bool(ack and ack[-1])
+                c["hs"] = a if synack else b
+                c["synack"] = c["synack"] or synack
         proto = frame_protocol(protos, row, sport, dport)
         if not proto:
             continue
@@ -399,8 +402,9 @@ def oracle_endpoints(tshark_out):
         c["sent"][a] += 1
         for role in frame_roles(proto, row, sport, dport):
             if role == "R":
+                c["votes"][a]["C"] += 1      # the sender asked: a client here
                 if not is_broadcast(dst):
-                    c["votes"][b]["S"] += 1
+                    c["votes"][b]["Q"] += 1
             else:
                 c["votes"][a][role] += 1
 
@@ -418,16 +422,17 @@ def oracle_endpoints(tshark_out):
             continue
         proto = min(c["protos"], key=PRECEDENCE.index)
         votes = c["votes"]
-        if l4 == "tcp" and c["hs"]:
+        if l4 == "tcp" and c["hs"] and (c["synack"] or c["sent"][c["hs"]]):
             other = y if c["hs"] == x else x
             if not c["sent"][c["hs"]] and votes[other]["S"] and not votes[c["hs"]]["S"]:
                 conflicts.append((x, y, proto))
                 continue         # the accepting side said nothing, the other answered
             put(c["hs"], l4, proto, "handshake")
             continue
-        servers = [s for s in (x, y) if votes[s]["S"]]
+        # asked and answered something (a request nobody answers proves nothing)
+        servers = [s for s in (x, y) if votes[s]["S"] or (votes[s]["Q"] and c["sent"][s])]
         if l4 == "tcp" and len(servers) == 2:
-            servers = [max((x, y), key=lambda s: votes[s]["S"])]
+            servers = [max((x, y), key=lambda s: votes[s]["S"] + votes[s]["Q"])]
         if servers:
             for s in servers:
                 put(s, l4, proto, "response")
@@ -442,12 +447,13 @@ def oracle_endpoints(tshark_out):
             for s in peers:
                 put(s, l4, proto, "peer")
             continue
-        if proto in NO_PORT_FALLBACK:
-            continue
+        if proto in NO_PORT_FALLBACK or any(votes[s]["Q"] for s in (x, y)):
+            continue             # asked, never answered: no server to name
         wk = PROTOCOLS[proto][1]
-        cand = [s for s in (x, y) if s[1] in wk and not is_broadcast(s[0])]
+        ok = lambda s: not is_broadcast(s[0]) and c["sent"][s] and not votes[s]["C"]
+        cand = [s for s in (x, y) if s[1] in wk and ok(s)]
         if not cand:
-            cand = [s for s in [min((x, y), key=lambda s: s[1])] if not is_broadcast(s[0])]
+            cand = [s for s in [min((x, y), key=lambda s: s[1])] if ok(s)]
         for s in cand:
             put(s, l4, proto, "port")
     return eps, conflicts
