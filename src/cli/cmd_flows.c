@@ -79,7 +79,7 @@ static void flag_names(char *out, size_t outsz, uint32_t fl)
 {
   static const char *const names[] = {
     "midstream", "synack", "refused", "srv-first", "fin", "rst", "timeout", "evicted",
-    "reused", "snaplen", "decided", "eof", "handoff", "full", "gap",
+    "reused", "snaplen", "decided", "eof", "handoff", "full", "gap", "peer", "altport",
   };
   size_t o = 0;
   out[0] = '\0';
@@ -217,6 +217,9 @@ static void print_summary(const struct svp_pipeline_stats *ps, FILE *o)
     fprintf(o, " %s=%llu", svp_flow_end_name((enum svp_flow_end)k),
             (unsigned long long)fs->flows_ended[k]);
   fprintf(o, " live=%llu\n", (unsigned long long)fs->flows_live);
+  fprintf(o, "  udp: peer-views=%llu announcements-held=%llu fresh-port-answers=%llu\n",
+          (unsigned long long)fs->udp_peer_views, (unsigned long long)fs->udp_announce_held,
+          (unsigned long long)fs->udp_fresh_port);
   fprintf(o, "  handed to lite:");
   for (int k = 0; k < SVP_HO_COUNT; k++)
     if (fs->handoffs[k])

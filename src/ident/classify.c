@@ -7,6 +7,7 @@
  * but a loose class would run the wrong probe's rules. */
 #include "svp/ident/classify.h"
 #include "svp/base/cursor.h"
+#include "svp/proto/udpmsg.h"
 
 #include <string.h>
 
@@ -376,6 +377,24 @@ static bool is_memcache_udp(const uint8_t *p, size_t len, uint16_t sport)
   return len > 8 && p[4] == 0 && p[5] == 1 && is_memcache_text(p + 8, len - 8, sport);
 }
 
+/* TFTP read or write request (RFC 1350): file name, mode, options. */
+static bool is_tftp_request(const uint8_t *p, size_t len, uint16_t sport)
+{
+  struct svp_udp_msg m;
+  return svp_udp_msg_parse(p, len, 0, sport, &m) && m.proto == SVP_UP_TFTP &&
+         m.kind == SVP_UK_CLIENT;
+}
+
+/* DATA block 1, ACK of block 0, OACK or ERROR, from port 69 or the
+ * server's transfer port. */
+static bool tftp_answers(const uint8_t *req, size_t rlen, const uint8_t *resp, size_t len)
+{
+  if (!is_tftp_request(req, rlen, 69) || !svp_udp_tftp_answer(resp, len))
+    return false;
+  uint16_t op = (uint16_t)(resp[0] << 8 | resp[1]);
+  return op == 5 || op == 6 || (op == 3) == (req[1] == 1); /* DATA for RRQ, ACK for WRQ */
+}
+
 const struct svp_reqclass svp_reqclass_general[] = {
   {.name = "tls-client-hello", .l4 = SVP_L4_TCP, .test = is_tls_hello,
    .probes = {"SSLSessionReq", "TLSSessionReq"}},
@@ -445,8 +464,36 @@ const struct svp_reqclass svp_reqclass_general[] = {
    .probes = {"ipmi-rmcp"}},
   {.name = "memcache-udp", .l4 = SVP_L4_UDP, .test = is_memcache_udp,
    .probes = {"memcached"}},
+  {.name = "tftp", .l4 = SVP_L4_UDP, .test = is_tftp_request,
+   .probes = {"TFTPReadRequest"}, .answers = tftp_answers},
   {.name = NULL},
 };
+
+static const struct svp_reqclass *by_name(const struct svp_reqclass *tab, enum svp_l4 l4,
+                                          const char *name)
+{
+  for (const struct svp_reqclass *c = tab; c->name; c++)
+    if (c->l4 == l4 && strcmp(c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+const struct svp_reqclass *svp_classify_announce(enum svp_l4 l4, const uint8_t *resp,
+                                                 size_t len, uint16_t sport, uint16_t cport)
+{
+  /* the class whose probes' lines describe that protocol's server messages */
+  static const char *const class_of[SVP_UP_COUNT] = {
+    [SVP_UP_BACNET] = "bacnet-bvll", [SVP_UP_ENIP] = "enip-encap",
+    [SVP_UP_FINS] = "fins-udp",      [SVP_UP_DNP3] = "dnp3-link",
+    [SVP_UP_TFTP] = "tftp",
+  };
+  struct svp_udp_msg m;
+  if (l4 != SVP_L4_UDP || !svp_udp_msg_parse(resp, len, sport, cport, &m) ||
+      (m.kind != SVP_UK_SERVER && m.kind != SVP_UK_ANNOUNCE) || !class_of[m.proto])
+    return NULL;
+  const struct svp_reqclass *c = by_name(svp_reqclass_ot, l4, class_of[m.proto]);
+  return c ? c : by_name(svp_reqclass_general, l4, class_of[m.proto]);
+}
 
 static const struct svp_reqclass *first_match(const struct svp_reqclass *tab,
                                               enum svp_l4 l4, const uint8_t *req,

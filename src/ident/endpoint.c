@@ -31,7 +31,7 @@ static const char *const method_names[SVP_M_COUNT] = {
   [SVP_M_NONE] = "none",        [SVP_M_BANNER] = "banner",
   [SVP_M_REQRESP] = "request-response", [SVP_M_PORTPROBE] = "port-probe",
   [SVP_M_WIDE] = "wide",        [SVP_M_ACTIVE] = "active",
-  [SVP_M_TABLE] = "table",
+  [SVP_M_TABLE] = "table",       [SVP_M_ANNOUNCE] = "announcement",
 };
 
 const char *svp_method_name(enum svp_method m)
@@ -178,7 +178,8 @@ static int method_strength(enum svp_method m)
   case SVP_M_BANNER:
   case SVP_M_REQRESP:
   case SVP_M_ACTIVE: return 3;
-  case SVP_M_PORTPROBE: return 2;
+  case SVP_M_PORTPROBE:
+  case SVP_M_ANNOUNCE: return 2;
   case SVP_M_WIDE: return 1;
   default: return 0;
   }

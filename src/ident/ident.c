@@ -57,7 +57,8 @@ static uint8_t conf_for(enum svp_method m)
   case SVP_M_BANNER:
   case SVP_M_REQRESP:
   case SVP_M_ACTIVE: return 10;
-  case SVP_M_PORTPROBE: return 7;
+  case SVP_M_PORTPROBE:
+  case SVP_M_ANNOUNCE: return 7;
   case SVP_M_WIDE: return 5;
   default: return 3;
   }
@@ -131,6 +132,16 @@ static void build_plan(struct svp_ident *id, const struct svp_flow *f,
     plan_add(pl, id->null_probe, SVP_M_BANNER, false, false);
     if (pl->n)
       pl->s[pl->n - 1].banner_only = true;
+  }
+  if (!tcp && !(c2s->len && c2s->data)) {
+    /* a server's datagram with no request in the flow: judged by the lines
+     * of its protocol's probe (its own lines only, no fallback chain) */
+    const struct svp_dir *s2c = &f->dir[SVP_S2C];
+    const struct svp_reqclass *ac =
+        svp_classify_announce(f->l4, s2c->data, s2c->len, f->sport, f->cport);
+    for (unsigned k = 0; ac && k < SVP_CLASS_MAX_PROBES && ac->probes[k]; k++)
+      plan_add(pl, svp_rules_find_probe(id->rs, f->l4, ac->probes[k]), SVP_M_ANNOUNCE,
+               false, false);
   }
   if (c2s->len && c2s->data) {
     if (fs->cls) {

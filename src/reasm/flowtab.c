@@ -41,6 +41,7 @@ struct svp_flowtab {
   uint64_t next_id;
 
   struct svp_nids *nids;
+  struct svp_udptab *udp;      /* udp.c's index of fresh-port answers */
   struct svp_csum_policy *csum;
   struct svp_flowtab_stats st;
   struct svp_pktref cur_ref;   /* packet being processed */
@@ -79,6 +80,31 @@ void svp_ft_mem(struct svp_flowtab *ft, int64_t delta)
 struct svp_flowtab_stats *svp_ft_stats(struct svp_flowtab *ft)
 {
   return &ft->st;
+}
+
+const struct svp_pktref *svp_ft_cur_ref(const struct svp_flowtab *ft)
+{
+  return &ft->cur_ref;
+}
+
+uint32_t svp_ft_limit(const struct svp_flowtab *ft, enum svp_dir_id d)
+{
+  return ft->lim[d];
+}
+
+const struct svp_flow_sink *svp_ft_sink(const struct svp_flowtab *ft)
+{
+  return &ft->sink;
+}
+
+uint64_t svp_ft_new_id(struct svp_flowtab *ft)
+{
+  return ++ft->next_id;
+}
+
+struct svp_udptab *svp_ft_udptab(struct svp_flowtab *ft)
+{
+  return ft->udp;
 }
 
 /* ------------------------------------------------------------- the index */
@@ -287,6 +313,7 @@ static void entry_free(struct svp_flowtab *ft, struct svp_ftent *e)
 {
   free_dir_bytes(ft, e);
   svp_lite_free(ft, e);
+  svp_udp_free(ft, e);
   svp_ft_mem(ft, -(int64_t)sizeof *e);
   svp_slab_free(&ft->ents, e);
 }
@@ -310,6 +337,8 @@ static void stop_reasm(struct svp_flowtab *ft, struct svp_ftent *e)
 static void finalize(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flow_end why)
 {
   if (e->state == SVP_FT_ACTIVE) {
+    if (e->udp)
+      svp_udp_flush(ft, e); /* announcements kept back for an answer */
     stop_reasm(ft, e);
     e->f.flags |= end_flag[why];
     list_unlink(&ft->act_head, &ft->act_tail, e);
@@ -321,6 +350,8 @@ static void finalize(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flow_
   ft->st.flows_ended[why]++;
   ft->n_active--;
   ft->st.flows_live = ft->n_active;
+  if (e->udp)
+    svp_udp_end_peer(ft, e);
   if (ft->sink.on_end)
     ft->sink.on_end(ft->sink.ud, &e->f);
   index_remove(ft, e);
@@ -865,6 +896,16 @@ static void tcp_packet(struct svp_flowtab *ft, struct svp_ftent *e, uint32_t h,
 static void udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, uint32_t h,
                        const struct svp_pkt *p)
 {
+  if (!e && (e = svp_udp_lookup(ft, p)) != NULL) {
+    /* an answer from a fresh port, or more of its transfer: counted in
+     * the flow of the request */
+    ft->pinned = e;
+    enum svp_dir_id d = dir_of(e, p);
+    account(ft, e, d, p);
+    if (svp_udp_wants(e))
+      svp_udp_packet(ft, e, d, p);
+    return;
+  }
   if (!e) {
     struct svp_side s = svp_guess_side(&ft->ports, SVP_L4_UDP, p->sport, p->dport,
                                        p->payload, p->paycap);
@@ -875,7 +916,7 @@ static void udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, uint32_t h,
   ft->pinned = e;
   enum svp_dir_id d = dir_of(e, p);
   account(ft, e, d, p);
-  if (e->collecting)
+  if (svp_udp_wants(e))
     svp_udp_packet(ft, e, d, p);
 }
 
@@ -1011,7 +1052,9 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
     svp_slab_init(&ft->bufs[k], (size_t)BUF_MIN << k, 0);
   ft->nbucket = HASH_MIN;
   ft->bucket = calloc(ft->nbucket, sizeof *ft->bucket);
-  int rc = ft->bucket ? svp_csum_new(cfg->csum, &ft->csum) : SVP_ERR_NOMEM;
+  int rc = ft->bucket ? svp_udptab_new(&ft->udp) : SVP_ERR_NOMEM;
+  if (rc == SVP_OK)
+    rc = svp_csum_new(cfg->csum, &ft->csum);
   if (rc != SVP_OK) {
     svp_flowtab_free(ft);
     return rc;
@@ -1060,6 +1103,7 @@ void svp_flowtab_free(struct svp_flowtab *ft)
     e = nx;
   }
   svp_csum_free(ft->csum);
+  svp_udptab_free(ft->udp);
   free(ft->bucket);
   free(ft->listed[0]);
   free(ft->listed[1]);

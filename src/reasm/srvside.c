@@ -1,13 +1,15 @@
 /* srvside.c: which side of a flow without handshake is the server.
  *
  * Evidence, strongest first: the shape of the first payload (a request
- * line, a TLS ClientHello, a greeting banner, a status line...), then the
+ * line, a TLS ClientHello, a greeting banner, a status line...; for UDP
+ * first what its protocol's header says, src/proto/udpmsg.c), then the
  * ports: a port some probe of the rules lists (nmap's ports/sslports
  * lines, e.g. 2404 for IEC-104, 44818 for EtherNet/IP, 20000 for DNP3;
  * a little less when listed for the other protocol only) is a service's,
  * and so is one below 1024 or named in nmap-services, far more than one
  * from the dynamic range. A SYN or SYN-ACK, when seen, is
  * decided by the flow table before this is asked. */
+#include "svp/proto/udpmsg.h"
 #include "svp/reasm/reasm.h"
 #include "svp/rules/services.h"
 
@@ -127,7 +129,13 @@ struct svp_side svp_guess_side(const struct svp_portinfo *pi, enum svp_l4 l4,
   struct svp_side s = {.a_is_server = false, .basis = SVP_SB_FIRST, .conf = SVP_SC_LOW};
   int sa = svp_port_server_score(pi, l4, aport);
   int sb = svp_port_server_score(pi, l4, bport);
-  int role = svp_payload_role(l4, payload, n);
+  int role = 0;
+  struct svp_udp_msg m;
+  if (l4 == SVP_L4_UDP && svp_udp_msg_parse(payload, n, aport, bport, &m))
+    role = m.kind == SVP_UK_CLIENT || m.kind == SVP_UK_QUERY ? 1
+         : m.kind == SVP_UK_SERVER || m.kind == SVP_UK_ANNOUNCE ? -1 : 0;
+  if (role == 0)
+    role = svp_payload_role(l4, payload, n);
   if (role != 0) {
     s.a_is_server = role < 0;
     s.basis = SVP_SB_PAYLOAD;

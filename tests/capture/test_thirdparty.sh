@@ -62,12 +62,13 @@ one() {
   rc=$?
   # tcp flows, tcp+udp flows (stdout); frames, flows made, the seven end
   # counters, sanitizer lines (stderr): one pass over both files
-  read -r n all fr made ended < <(awk '
+  read -r n all fr made ended peer < <(awk '
     FILENAME == ARGV[1] { if (/^tcp /) tcp++; if (/^(tcp|udp) /) all++; next }
     /^svpassive: [0-9]+ frames/ { fr = $2 }
     /^  flows: [0-9]+ / { made = $2 }
+    /^  udp: peer-views=/ { split($2, pv, "="); peer = pv[2] }
     /^  ended: fin=/ { e = $0; gsub(/[a-z]+=/, "", e); sub(/^  ended: /, "", e); gsub(/ /, ",", e) }
-    END { printf "%d %d %d %s %s\n", tcp, all, fr, (made == "" ? "-" : made), (e == "" ? "-" : e) }
+    END { printf "%d %d %d %s %s %d\n", tcp, all, fr, (made == "" ? "-" : made), (e == "" ? "-" : e), peer }
   ' "$out" "$err")
   if [ $rc = 124 ]; then problems="HANG"
   elif [ $rc -gt 1 ]; then problems="FAILED (exit $rc): $(tail -5 "$err" | tr '\n\t' '  ')"
@@ -75,11 +76,12 @@ one() {
   if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$err"; then
     problems="$problems;SANITIZER: $(grep -m5 -E 'ERROR|runtime error' "$err" | tr '\n\t' '  ')"
   fi
-  # a summary must always come: every flow accounted for
+  # a summary must always come: every flow accounted for (a UDP flow's
+  # reverse view, SVP_FF_PEER, is a line of its own besides the flows made)
   if [ "$made" != - ] && [ "$ended" != - ]; then
     IFS=, read -r fin rst reused tmo evicted eof live <<<"$ended"
-    if [ $((fin + rst + reused + tmo + evicted + eof)) != "$made" ] || [ "$live" != 0 ] || [ "$all" != "$made" ]; then
-      problems="$problems;BOOKS DO NOT BALANCE: made $made, ended $ended (fin,rst,reused,timeout,evicted,eof,live), lines $all"
+    if [ $((fin + rst + reused + tmo + evicted + eof)) != "$made" ] || [ "$live" != 0 ] || [ "$all" != $((made + peer)) ]; then
+      problems="$problems;BOOKS DO NOT BALANCE: made $made, ended $ended (fin,rst,reused,timeout,evicted,eof,live), peer views $peer, lines $all"
     fi
   elif [ $rc -le 1 ]; then
     problems="$problems;NO SUMMARY"

@@ -7,7 +7,7 @@ packets, this script puts each TCP direction in sequence order (first copy of
 a byte wins, holes end the direction) and keeps the first UDP datagram of each
 side. Output, one flow per line, tab-separated:
 
-  capture  l4  server  client  basis  cli_hex  srv_hex  srv_protos
+  capture  l4  server  client  basis  cli_hex  srv_hex  srv_protos  cli_protos
 
   server/client   ip:port ([v6]:port)
   basis           syn (SYN seen), port (lower/well-known port), first (UDP:
@@ -17,6 +17,8 @@ side. Output, one flow per line, tab-separated:
   srv_protos      tshark's dissectors above tcp/udp in the server's packets,
                   comma-separated ('-' if none): the independent label the
                   negative test compares rule hits against
+  cli_protos      the same for the client's packets (a UDP flow's other side
+                  may be the one a rule names: an announcement's sender)
 
 Usage: extract_flows.py OUT.tsv CAPTURE...   (captures are named in OUT as
 given). The captures are concatenated with mergecap (interfaces kept apart)
@@ -181,8 +183,9 @@ def flows_of(path, names, first_if):
         if not cbytes and not sbytes:
             continue
         protos = ",".join(sd.protos) if sd and sd.protos else "-"
+        cprotos = ",".join(cd.protos) if cd and cd.protos else "-"
         yield (st["cap"], st["l4"], srv, cli, basis, cbytes.hex() or "-",
-               sbytes.hex() or "-", protos)
+               sbytes.hex() or "-", protos, cprotos)
 
 
 def main():

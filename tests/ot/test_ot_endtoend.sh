@@ -5,7 +5,8 @@
 #
 #  1. every row of tests/ot/expect.tsv (server, service, product substring,
 #     exact version, info substring) is found in the JSON inventory of its
-#     capture; rows listed in KNOWN below are reported, not failed;
+#     capture; rows listed in KNOWN below are reported, not failed; the
+#     rows of tests/ot/expect-udp.tsv too, with the method they name;
 #  2. in one run over all 225 captures, every endpoint whose evidence names
 #     one of the OT/seed rule files (tests/ot/rule-files.txt) belongs to a
 #     flow whose tshark dissection is that service's own
@@ -24,14 +25,13 @@ trap 'rm -rf "$work"' EXIT
 # flows without a handshake); the rule itself is checked at the match level
 # by tests/ot/test_otrules_captures.sh.
 KNOWN="
-zeek/dnp3__dnp3_udp_read.pcap 192.168.80.12:20000 UDP, server found by its port: the outstation's first datagram is a link-status request, not an answer, and a UDP flow keeps each side's first datagram only
 tests/ot/captures/mqtt_versions.pcap 10.202.1.2:1883 MQTT 5 one endpoint, three flows: the inventory shows the first (MQTT 3.1)
 tests/ot/captures/mariadb_proxy.pcap 10.202.1.2:3306 the greeting arrives alone and nmap's greeting line decides before the refusal
 "
 
 # 1. expectations, one run per capture
 fail=0 n=0
-grep -v '^#' tests/ot/expect.tsv | cut -f1 | sort -u >"$work/caps"
+grep -hv '^#' tests/ot/expect.tsv tests/ot/expect-udp.tsv | cut -f1 | sort -u >"$work/caps"
 while read -r cap; do
   [ -n "$cap" ] || continue
   "$svp" -q --no-jit -r "$cap" -oJ "$work/$(printf %s "$cap" | tr / _).json" >/dev/null 2>"$work/err" ||
@@ -41,11 +41,12 @@ python3 - "$work" "$KNOWN" <<'EOF' || fail=1
 import json, os, sys
 work, known = sys.argv[1], sys.argv[2]
 bad = 0
-for line in open("tests/ot/expect.tsv"):
+rows = [l for f in ("tests/ot/expect.tsv", "tests/ot/expect-udp.tsv") for l in open(f)]
+for line in rows:
     if line.startswith("#") or not line.strip():
         continue
-    col = line.rstrip("\n").split("\t") + [""] * 6
-    cap, server, service, prod, ver, info = col[:6]
+    col = line.rstrip("\n").split("\t") + [""] * 7
+    cap, server, service, prod, ver, info, method = col[:7]
     host, port = server.rsplit(":", 1)
     host = host.strip("[]")
     found, seen = False, None
@@ -57,11 +58,13 @@ for line in open("tests/ot/expect.tsv"):
         seen = e
         found = (e.get("service") == service and prod in (e.get("product") or "")
                  and (not ver or e.get("version") == ver)
-                 and info in (e.get("extrainfo") or ""))
+                 and info in (e.get("extrainfo") or "")
+                 and (not method or e.get("method") == method))
         if found:
             break
     short = cap.replace("tests/pcaps/third-party/", "")
-    what = "%s %s %s %r %r %r" % (short, server, service, prod, ver, info)
+    what = "%s %s %s %r %r %r%s" % (short, server, service, prod, ver, info,
+                                    " by " + method if method else "")
     if found:
         print("ok - " + what)
     elif (short + " " + server) in known and (
@@ -70,7 +73,7 @@ for line in open("tests/ot/expect.tsv"):
     else:
         bad += 1
         print("not ok - %s (got %s)" % (what, seen and {k: seen.get(k) for k in
-              ("service", "product", "version", "extrainfo")}))
+              ("service", "product", "version", "extrainfo", "method")}))
 sys.exit(1 if bad else 0)
 EOF
 
@@ -99,10 +102,12 @@ for line in open("tests/ot/own-protocols.tsv"):
         own[s] = set(p.split(","))
 files = {l.strip() for l in open("tests/ot/rule-files.txt")
          if l.strip() and not l.startswith("#")}
-labels = {}   # (capture, {a, b}) -> tshark protocols of the server side
+labels = {}   # (capture, {a, b}, side) -> tshark protocols of that side's packets
 for line in open(sys.argv[2]):
-    v = line.rstrip("\n").split("\t")
-    labels.setdefault((v[0], frozenset((v[2], v[3]))), set()).update(v[7].split(","))
+    v = line.rstrip("\n").split("\t") + ["-"]
+    flow = (v[0], frozenset((v[2], v[3])))
+    labels.setdefault(flow + (v[2],), set()).update(v[7].split(","))
+    labels.setdefault(flow + (v[3],), set()).update(v[8].split(","))
 def ep(a, p):
     return ("[%s]:%s" % (a, p)) if ":" in a else ("%s:%s" % (a, p))
 bad = checked = 0
@@ -113,7 +118,8 @@ for line in open(sys.argv[1]):
     if "/rules/" not in rule or rule.rsplit("/", 1)[-1].split(":")[0] not in files:
         continue
     checked += 1
-    key = (ev["file"], frozenset((ep(e["addr"], e["port"]), ep(ev["client"], ev["client_port"]))))
+    me = ep(e["addr"], e["port"])
+    key = (ev["file"], frozenset((me, ep(ev["client"], ev["client_port"]))), me)
     got = labels.get(key, {"(no such flow in the extraction)"})
     if not (got & own.get(e["service"], set())):
         bad += 1

@@ -43,6 +43,18 @@ int tap_done(void)
   return (tap_n == 0 || tap_failed) ? 1 : 0;
 }
 
+size_t tap_unhex(const char *hex, unsigned char *out, size_t cap)
+{
+  size_t n = 0;
+  for (; hex[0] && hex[1] && n < cap; hex += 2) {
+    unsigned v;
+    if (sscanf(hex, "%2x", &v) != 1)
+      break;
+    out[n++] = (unsigned char)v;
+  }
+  return n;
+}
+
 const char *tap_srcpath(const char *rel)
 {
   static char buf[4096];

@@ -10,6 +10,9 @@ void tap_check(int ok, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void tap_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_done(void);
+/* Hex text ("810a00...") to bytes, at most cap; stops at the first pair
+ * that is not hex. Returns the byte count. */
+size_t tap_unhex(const char *hex, unsigned char *out, size_t cap);
 /* Path below the source tree ($SVP_SRCDIR, else the compile-time guess);
  * returns a static buffer. */
 const char *tap_srcpath(const char *rel);

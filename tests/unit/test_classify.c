@@ -71,24 +71,12 @@ static const struct tcase cases[] = {
    "bc1f0100000100000000000003777777076578616d706c6503636f6d00001c0001", NULL, NULL},
 };
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-  size_t n = 0;
-  for (; hex[0] && hex[1] && n < cap; hex += 2) {
-    unsigned v;
-    if (sscanf(hex, "%2x", &v) != 1)
-      break;
-    out[n++] = (uint8_t)v;
-  }
-  return n;
-}
-
 int main(void)
 {
   uint8_t buf[512];
   for (size_t i = 0; i < SVP_ARRAY_LEN(cases); i++) {
     const struct tcase *t = &cases[i];
-    size_t n = unhex(t->hex, buf, sizeof buf);
+    size_t n = tap_unhex(t->hex, buf, sizeof buf);
     const struct svp_reqclass *c = svp_classify(t->l4, buf, n, t->sport);
     if (!t->want) {
       tap_check(c == NULL, __FILE__, __LINE__, "%s: no class (got %s)", t->src,

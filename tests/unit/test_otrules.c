@@ -321,8 +321,8 @@ static void flows_mode(struct svp_ruleset *rs, struct svp_matcher *m,
   size_t cap = 0;
   unsigned misfires = 0;
   while (getline(&line, &cap, fp) > 0 && nres < MAX_FLOWS) {
-    char *col[8];
-    if (split_tabs(line, col, 8) < 8)
+    char *col[9];
+    if (split_tabs(line, col, 9) < 8)
       continue;
     enum svp_l4 l4 = strcmp(col[1], "udp") == 0 ? SVP_L4_UDP : SVP_L4_TCP;
     size_t clen = unhex(col[5], cli, sizeof cli);

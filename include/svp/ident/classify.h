@@ -35,6 +35,15 @@ struct svp_reqclass {
 extern const struct svp_reqclass svp_reqclass_general[];
 extern const struct svp_reqclass svp_reqclass_ot[];
 
+/* A server's datagram seen without the request it answers (an
+ * announcement such as BACnet I-Am, a reply to a broadcast, an answer whose
+ * request the capture missed): the class whose probes' lines describe that
+ * protocol's messages, when src/proto/udpmsg.c reads resp as a server's
+ * message of a protocol a class covers; else NULL. sport is the sender's
+ * port, cport the receiver's. */
+const struct svp_reqclass *svp_classify_announce(enum svp_l4 l4, const uint8_t *resp,
+                                                 size_t len, uint16_t sport, uint16_t cport);
+
 /* First entry of both registries (OT first, being more specific) whose
  * test accepts req, or NULL. */
 const struct svp_reqclass *svp_classify(enum svp_l4 l4, const uint8_t *req,

@@ -22,10 +22,15 @@ enum svp_method {
   SVP_M_WIDE,       /* --wide: every rule of every probe (weakest match) */
   SVP_M_ACTIVE,     /* reply to a probe svpassive sent (--active) */
   SVP_M_TABLE,      /* nothing matched: nmap-services port-table guess */
+  SVP_M_ANNOUNCE,   /* UDP: a server's message judged without a request in its
+                       flow (BACnet I-Am, a ListIdentity reply to a broadcast,
+                       an answer whose request was not captured), by the lines
+                       of the probe for that protocol; ranks with port-probe */
   SVP_M_COUNT
 };
 
-/* "banner", "request-response", "port-probe", "wide", "active", "table" */
+/* "banner", "request-response", "port-probe", "wide", "active", "table",
+ * "announcement" */
 const char *svp_method_name(enum svp_method m);
 
 /* Where the evidence for a result is. */

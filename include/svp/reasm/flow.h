@@ -65,9 +65,15 @@ enum {
   SVP_FF_HANDOFF = 1u << 12,    /* started in libnids, finished in the lite reassembler */
   SVP_FF_FULL = 1u << 13,       /* server bytes reached the limit: collection stopped */
   SVP_FF_GAP = 1u << 14,        /* a hole was skipped in some direction (see svp_dir.gaps) */
+  /* UDP (udp.c) */
+  SVP_FF_PEER = 1u << 15,       /* the reverse view of another flow: its client side
+                                   answered requests too (symmetric peers) */
+  SVP_FF_ALTPORT = 1u << 16,    /* the server answered from another port (alt_sport,
+                                   a TFTP transfer ID); that transfer is counted here */
 };
 
-/* First bytes of one direction, in stream order. */
+/* First bytes of one direction, in stream order (TCP); for UDP one
+ * datagram: see svp_flow_sink.on_data. */
 struct svp_dir {
   uint8_t *data;           /* owned by the flow table; NULL if nothing kept */
   uint32_t len;            /* bytes kept in data (<= the table's limit) */
@@ -95,6 +101,7 @@ struct svp_flow {
   struct svp_pktref first; /* first packet of the flow */
   int64_t last_us;         /* capture time of the latest packet */
   uint8_t synack_ttl;      /* TTL of the SYN-ACK, 0 if none (XML reason_ttl) */
+  uint16_t alt_sport;      /* UDP, SVP_FF_ALTPORT: the port the server answered from */
   uint64_t id;             /* sequence number, unique in the run */
   uint32_t keep[2];        /* set by the consumer in on_data: keep up to this many
                               bytes of each direction for this flow instead of the
@@ -110,7 +117,12 @@ struct svp_flow {
  * these synchronously, in capture order. */
 struct svp_flow_sink {
   /* New in-order bytes were appended to f->dir[dir] (TCP), or a datagram
-   * was stored (UDP: dir[].data holds the FIRST datagram of each side).
+   * was stored (UDP: dir[].data holds one datagram of each side: the
+   * first, or where its protocol says who asks and who answers
+   * (src/proto/udpmsg.c), the client's latest request before the answer
+   * and the server's answer; dir[].first is that datagram's packet). A
+   * UDP flow whose client side answers too gets a second flow for that
+   * view (SVP_FF_PEER), with its own calls.
    * Return true once the consumer has decided: the flow table then stops
    * collecting bytes for this flow, frees its buffers and releases the
    * reassembler state; on_end still comes later. */

@@ -12,7 +12,10 @@
  *     refuses. A libnids flow is handed to lite at the first such packet,
  *     with the stream positions libnids reached, and libnids' stream is
  *     released (SVP_FF_HANDOFF).
- *   - UDP: the datagram pairer (udp.c): first datagram of each side.
+ *   - UDP: the datagram pairer (udp.c): a request and its answer, by the
+ *     protocol's header where it says which is which (reverse views for
+ *     symmetric peers, fresh-port answers), else the first datagram of
+ *     each side.
  * Only flows still collecting reach a reassembler: once the consumer has
  * decided (on_data returned true) or the server bytes reached their limit,
  * the flow keeps only its counters (a tombstone) until it ends.
@@ -105,6 +108,9 @@ struct svp_flowtab_stats {
   uint64_t nids_streams;             /* libnids stream table size (streams) */
   uint64_t nids_warn[4][10];         /* libnids warnings by type and kind (nids.h) */
   uint64_t nids_frag_datagrams;      /* IPv4 datagrams rebuilt from fragments */
+  uint64_t udp_peer_views;           /* UDP reverse views made (SVP_FF_PEER flows) */
+  uint64_t udp_announce_held;        /* UDP announcements kept back for an answer */
+  uint64_t udp_fresh_port;           /* UDP answers from a fresh port (SVP_FF_ALTPORT) */
   bool nids_available;               /* libnids in use by this table */
 };
 

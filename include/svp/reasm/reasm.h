@@ -19,6 +19,8 @@
 struct svp_lite;
 struct svp_nids;
 struct svp_services;
+struct svp_udpst;
+struct svp_udptab;
 
 /* ACTIVE: the connection is open. CLOSED: FIN from both sides or RST seen;
  * the flow lingers (absorbing strays, or revived by a retried SYN after a
@@ -45,6 +47,7 @@ struct svp_ftent {
   uint32_t isn[2];
   uint32_t nids_got[2];          /* bytes libnids delivered, per direction */
   struct svp_lite *lite;         /* lite reassembler state, or NULL */
+  struct svp_udpst *udp;         /* UDP pairer state (udp.c), or NULL */
   uint32_t cap[2];               /* allocated size of f.dir[d].data (0: none or borrowed) */
 };
 
@@ -67,6 +70,20 @@ void svp_ft_mem(struct svp_flowtab *ft, int64_t delta);
 
 /* The stats block (reassemblers add their counters). */
 struct svp_flowtab_stats *svp_ft_stats(struct svp_flowtab *ft);
+
+/* The packet being processed (file, frame, capture time). */
+const struct svp_pktref *svp_ft_cur_ref(const struct svp_flowtab *ft);
+
+/* Bytes a flow keeps of direction d. */
+uint32_t svp_ft_limit(const struct svp_flowtab *ft, enum svp_dir_id d);
+
+/* The consumer, for flows a reassembler makes besides the table's own
+ * (udp.c's reverse views); and a fresh flow id for them. */
+const struct svp_flow_sink *svp_ft_sink(const struct svp_flowtab *ft);
+uint64_t svp_ft_new_id(struct svp_flowtab *ft);
+
+/* The UDP pairer's index (owned by the table). */
+struct svp_udptab *svp_ft_udptab(struct svp_flowtab *ft);
 
 /* The IPv4 TCP flow client saddr:sport -> server daddr:dport (addresses in
  * network byte order as 4 bytes), or NULL. */
@@ -130,11 +147,34 @@ void svp_nids_close(struct svp_nids *n);
 /* True while a libnids callback is running (the table defers work). */
 bool svp_nids_in_callback(const struct svp_nids *n);
 
-/* ---- UDP pairs (udp.c) ---- */
+/* ---- UDP pairs (udp.c; what it keeps and why is in its header comment) ---- */
 
-/* One datagram of direction d of UDP flow e. */
+int svp_udptab_new(struct svp_udptab **out);
+void svp_udptab_free(struct svp_udptab *t);
+
+/* One datagram of direction d of UDP flow e (call while svp_udp_wants). */
 void svp_udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id d,
                     const struct svp_pkt *p);
+
+/* True while e's datagrams still matter: its bytes are collected, or (for
+ * a flow whose datagrams a protocol recognised) a view of it is not
+ * decided yet or the client side may still answer (reverse view). */
+bool svp_udp_wants(const struct svp_ftent *e);
+
+/* A UDP packet whose 4-tuple has no flow: the flow it belongs to through a
+ * fresh-port answer (the first one marks the flow SVP_FF_ALTPORT) or an
+ * earlier one of the same transfer, or NULL. The caller then handles the
+ * packet as one of that flow's (dir_of, account, svp_udp_packet). */
+struct svp_ftent *svp_udp_lookup(struct svp_flowtab *ft, const struct svp_pkt *p);
+
+/* The flow ends: announcements kept back go to the consumer (before the
+ * flow's end flags are set), then the reverse view gets its on_end (after
+ * they are set, before the flow's own on_end). */
+void svp_udp_flush(struct svp_flowtab *ft, struct svp_ftent *e);
+void svp_udp_end_peer(struct svp_flowtab *ft, struct svp_ftent *e);
+
+/* Free e's UDP state (entry_free; a reverse view not ended is dropped). */
+void svp_udp_free(struct svp_flowtab *ft, struct svp_ftent *e);
 
 /* ---- server side (srvside.c) ---- */
 
