@@ -38,6 +38,8 @@ struct svp_flowtab {
   uint64_t n_active;
   struct svp_ftent *act_head, *act_tail;
   struct svp_ftent *cls_head, *cls_tail;
+  uint64_t n_closed;           /* entries on the closed list */
+  uint64_t max_closed;         /* at most this many linger (SVP_FT_CLOSED_SHARE) */
   uint64_t next_id;
 
   struct svp_nids *nids;
@@ -345,6 +347,7 @@ static void finalize(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flow_
   } else {
     why = (enum svp_flow_end)e->end_why;
     list_unlink(&ft->cls_head, &ft->cls_tail, e);
+    ft->n_closed--;
   }
   e->ended = true;
   ft->st.flows_ended[why]++;
@@ -376,12 +379,14 @@ static void close_flow(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_flo
   e->state = SVP_FT_CLOSED;
   list_unlink(&ft->act_head, &ft->act_tail, e);
   list_append(&ft->cls_head, &ft->cls_tail, e);
+  ft->n_closed++;
 }
 
 /* A retried SYN brings a refused flow back. */
 static void reopen_flow(struct svp_flowtab *ft, struct svp_ftent *e)
 {
   list_unlink(&ft->cls_head, &ft->cls_tail, e);
+  ft->n_closed--;
   list_append(&ft->act_head, &ft->act_tail, e);
   e->state = SVP_FT_ACTIVE;
   e->f.flags &= ~(uint32_t)(SVP_FF_RST | SVP_FF_REFUSED);
@@ -416,6 +421,11 @@ static void expire(struct svp_flowtab *ft, int64_t now)
   while (ft->cls_head && ft->cls_head != ft->pinned &&
          now - ft->cls_head->f.last_us > linger)
     finalize(ft, ft->cls_head, SVP_END_FIN);
+  /* tombstones stay flat: the oldest closed flows end early past the bound */
+  while (ft->n_closed > ft->max_closed && ft->cls_head && ft->cls_head != ft->pinned) {
+    ft->st.closed_dropped++;
+    finalize(ft, ft->cls_head, SVP_END_FIN);
+  }
   while (ft->act_head && ft->act_head != ft->pinned &&
          now - ft->act_head->f.last_us > ft->idle_us)
     finalize(ft, ft->act_head, SVP_END_TIMEOUT);
@@ -1040,6 +1050,9 @@ int svp_flowtab_new(const struct svp_config *cfg, const struct svp_flow_sink *si
   ft->ports.svc = svc;
   ft->diag = diag;
   ft->max_entries = cfg->max_flows ? cfg->max_flows : 1000000;
+  ft->max_closed = ft->max_entries / SVP_FT_CLOSED_SHARE;
+  if (ft->max_closed < SVP_FT_CLOSED_MIN)
+    ft->max_closed = SVP_FT_CLOSED_MIN;
   ft->mem_limit = (uint64_t)(cfg->flow_mem_mb ? cfg->flow_mem_mb : 512) << 20;
   ft->idle_us = (int64_t)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 600) * 1000000;
   ft->lim[SVP_C2S] = cfg->cli_bytes;

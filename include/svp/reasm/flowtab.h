@@ -27,7 +27,12 @@
  * becoming new mid-stream flows, and so that a SYN retried with the same
  * ISN after a refusal (RST to the first SYN) continues the same flow. A
  * sink with on_close judges the flow when it closes and its bytes are
- * freed then: only the tombstone lingers. A
+ * freed then: only the tombstone lingers. At most max_flows /
+ * SVP_FT_CLOSED_SHARE closed flows (at least SVP_FT_CLOSED_MIN) linger at
+ * once: past that the oldest closed flow ends early (counted in
+ * closed_dropped), so that the tombstones of a busy link stay a fixed
+ * amount of memory (62,500 at the default --max-flows: 12 s of linger at
+ * 5,000 closing flows a second) instead of 60 s worth of them. A
  * flow also ends when a new SYN reuses its 4-tuple (SVP_FF_REUSED), after
  * idle_timeout_s of capture time without a packet (SVP_FF_TIMEOUT), when
  * the table needs room (SVP_FF_EVICTED), or at svp_flowtab_flush
@@ -53,6 +58,8 @@
 #include "svp/reasm/flow.h"
 
 #define SVP_FT_CLOSE_LINGER_S 60 /* capture seconds a closed 4-tuple absorbs strays */
+#define SVP_FT_CLOSED_SHARE 16   /* closed flows lingering: at most max_flows / this */
+#define SVP_FT_CLOSED_MIN 1024
 
 struct svp_flowtab;
 struct svp_services;
