@@ -283,7 +283,8 @@ def targets(name, blocks, rundir):
     return out
 
 
-MATCH_RE = re.compile(r"matching: (\d+) whole plans run, (\d+) flows confirmed[^,]*, "
+MATCH_RE = re.compile(r"matching: (\d+) whole plans run(?: \([^)]*\))?, (\d+) flows confirmed[^,]*, "
+                      r"(?:(?P<spared>\d+) spared[^,]*, )?"
                       r"([0-9.]+) s in all \(([0-9.]+) us per flow with server bytes\)")
 EP_RE = re.compile(r"(\d+) endpoints: (\d+) identified, (\d+) softmatched, (\d+) unknown")
 FLOWS_RE = re.compile(r"svpassive: (\d+) flows")
@@ -311,9 +312,10 @@ def stats_lines(rundir, wls):
                        "between the two paths is in the instruction-count section.")
             out.append("")
             out.append("| workload | flows | endpoints with server bytes | whole plans run "
-                       "| flows confirmed by their endpoint's line | matching s "
+                       "| whole plans per endpoint | flows confirmed by their endpoint's line "
+                       "| flows spared by the budget | matching s "
                        "| µs per flow with server bytes | µs per endpoint |")
-            out.append("|---|---|---|---|---|---|---|---|")
+            out.append("|---|---|---|---|---|---|---|---|---|---|")
         m, e, fl = MATCH_RE.search(text), EP_RE.search(text), FLOWS_RE.search(text)
         if not (m and e and fl):
             out.append("| %s | (svpassive -v printed no matching figures: %s) |||||||" % (
@@ -321,11 +323,13 @@ def stats_lines(rundir, wls):
                                           if l.startswith("svpassive:"))[:300]))
             continue
         eps = int(e.group(2)) + int(e.group(3)) + int(e.group(4))
-        secs = float(m.group(3))
-        out.append("| %s | %s | %s | %s | %s | %.2f | %s | %.1f |" % (
+        secs = float(m.group(4))
+        plans = int(m.group(1))
+        out.append("| %s | %s | %s | %s | %.2f | %s | %s | %.2f | %s | %.1f |" % (
             wl["workload"], "{:,}".format(int(fl.group(1))), "{:,}".format(eps),
-            "{:,}".format(int(m.group(1))), "{:,}".format(int(m.group(2))), secs,
-            m.group(4), 1e6 * secs / eps if eps else 0))
+            "{:,}".format(plans), plans / eps if eps else 0, "{:,}".format(int(m.group(2))),
+            "{:,}".format(int(m.group("spared") or 0)), secs,
+            m.group(5), 1e6 * secs / eps if eps else 0))
     if out:
         out.append("")
     return out

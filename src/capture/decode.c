@@ -788,8 +788,15 @@ static uint32_t pseudo_sum(const struct svp_pkt *p)
   return s;
 }
 
+void svp_pkt_csum_early(struct svp_pkt *p)
+{
+  p->csum_done = (uint8_t)(1 + svp_pkt_csum(p));
+}
+
 enum svp_csum_state svp_pkt_csum(const struct svp_pkt *p)
 {
+  if (p->csum_done)
+    return (enum svp_csum_state)(p->csum_done - 1);
   if (p->family == 4 && p->ip_cap >= p->ip_hlen &&
       svp_csum_fold(svp_csum_partial(p->ip, p->ip_hlen, 0)) != 0)
     return SVP_CS_BAD_IP;

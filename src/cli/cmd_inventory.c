@@ -193,12 +193,21 @@ static void summary(struct run *r, const struct svp_report *rep)
           "(port-table guess), %u closed%s\n",
           rep->n_ep, hard, soft, unknown, closed,
           changed ? "; some services changed during the capture (see -v)" : "");
-  if (r->cfg->verbose >= 1 && is->flows_data)
+  if (r->cfg->verbose >= 1 && is->flows_data) {
+    size_t talked = 0; /* endpoints whose server sent bytes */
+    for (size_t i = 0; i < rep->n_ep; i++)
+      talked += (rep->ep[i]->flags & SVP_EF_SRV_DATA) != 0;
     fprintf(stderr,
-            "svpassive: matching: %llu whole plans run, %llu flows confirmed by their "
-            "endpoint's line, %.3f s in all (%.2f us per flow with server bytes)\n",
-            (unsigned long long)is->evaluations, (unsigned long long)is->confirmed,
+            "svpassive: matching: %llu whole plans run (%.3f per flow with server bytes, "
+            "%.2f per endpoint with server bytes), %llu flows confirmed by their "
+            "endpoint's line, %llu spared by their endpoint's budget, %.3f s in all "
+            "(%.2f us per flow with server bytes)\n",
+            (unsigned long long)is->evaluations,
+            (double)is->evaluations / (double)is->flows_data,
+            talked ? (double)is->evaluations / (double)talked : 0.0,
+            (unsigned long long)is->confirmed, (unsigned long long)is->skipped,
             is->match_seconds, is->match_seconds * 1e6 / (double)is->flows_data);
+  }
   if (r->act) {
     const struct svp_active_stats *as = svp_active_stats(r->act);
     fprintf(stderr,
@@ -256,6 +265,8 @@ static int run_setup(struct run *r)
     r->svc = NULL; /* reported; endpoints just get no port-table name */
   if ((rc = svp_eptab_new(&r->eps)) != SVP_OK)
     return rc;
+  if (cfg->endpoint_mem_mb)
+    svp_eptab_set_mem_limit(r->eps, (uint64_t)cfg->endpoint_mem_mb << 20);
   struct svp_ident_opts io = {.wide = cfg->wide, .no_jit = cfg->no_jit,
                               .srv_cap = cfg->srv_bytes, .cli_cap = cfg->cli_bytes};
   if (cfg->verbose >= 2)
@@ -305,6 +316,13 @@ int svp_cmd_inventory(const struct svp_config *cfg, struct svp_diag *diag)
   if (r.act && svp_active_run(r.act) != SVP_OK)
     svp_diag_at(diag, SVP_SEV_ERROR, NULL, 0, "active mode: out of memory");
   svp_eptab_apply_table(r.eps, table_lookup, r.svc);
+  const struct svp_eptab_mem *em = svp_eptab_mem(r.eps);
+  if (em->fp_refused || em->clients_dropped)
+    svp_diag_at(diag, SVP_SEV_WARN, NULL, 0,
+                "the endpoint table reached its bound (--endpoint-mem %lu MB): %llu endpoint(s) "
+                "listed without a fingerprint, %llu client count(s) are lower bounds",
+                cfg->endpoint_mem_mb, (unsigned long long)em->fp_refused,
+                (unsigned long long)em->clients_dropped);
 
   r.info.end_wall_us = wall_us();
   r.info.first_pkt_us = ps->first_us;

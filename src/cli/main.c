@@ -41,6 +41,11 @@ static void usage(FILE *f)
 "                       for packets that look checksum-offloaded), on, off\n"
 "  --max-flows N        flows held at once (default 1000000)\n"
 "  --flow-mem MB        memory for flow state and buffers (default 512)\n"
+"  --threads N          1: one thread; 2 or more (default: the number of cores):\n"
+"                       capture files are read and decoded in a second thread;\n"
+"                       the output is the same\n"
+"  --endpoint-mem MB    memory for the endpoint table's fingerprints and client\n"
+"                       sets (default 64; past it endpoints are still listed)\n"
 "  --idle-timeout SEC   end a flow silent this long in capture time (default 600)\n"
 "  BPF filter           trailing words, as for tcpdump ('port 502')\n"
 "\n"
@@ -105,6 +110,9 @@ void svp_config_defaults(struct svp_config *cfg)
   cfg->csum = SVP_CSUM_AUTO;
   cfg->max_flows = 1000000;
   cfg->flow_mem_mb = 512;
+  cfg->endpoint_mem_mb = 64;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  cfg->threads = cores > 1 ? (unsigned long)cores : 1;
   cfg->idle_timeout_s = 600;
   cfg->srv_bytes = 4096;
   cfg->cli_bytes = 2048;
@@ -119,7 +127,7 @@ void svp_config_defaults(struct svp_config *cfg)
 }
 
 enum {
-  OPT_NO_PROMISC = 256, OPT_CHECKSUM, OPT_MAX_FLOWS, OPT_FLOW_MEM, OPT_IDLE,
+  OPT_NO_PROMISC = 256, OPT_CHECKSUM, OPT_MAX_FLOWS, OPT_FLOW_MEM, OPT_EP_MEM, OPT_THREADS, OPT_IDLE,
   OPT_DATADIR, OPT_RULES, OPT_RULES_DIR, OPT_NO_PROJECT, OPT_ADD_RULES,
   OPT_CHECK_RULES, OPT_NO_JIT, OPT_WIDE, OPT_PROGRESS, OPT_NO_PROGRESS,
   OPT_FLOWS, OPT_ACTIVE, OPT_SCOPE, OPT_DRY_RUN, OPT_INTENSITY, OPT_ALLPORTS,
@@ -134,6 +142,8 @@ static const struct option long_opts[] = {
   {"checksum", required_argument, NULL, OPT_CHECKSUM},
   {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
   {"flow-mem", required_argument, NULL, OPT_FLOW_MEM},
+  {"endpoint-mem", required_argument, NULL, OPT_EP_MEM},
+  {"threads", required_argument, NULL, OPT_THREADS},
   {"idle-timeout", required_argument, NULL, OPT_IDLE},
   {"datadir", required_argument, NULL, OPT_DATADIR},
   {"rules", required_argument, NULL, OPT_RULES},
@@ -293,6 +303,13 @@ static int parse_args(struct svp_config *cfg, int argc, char **argv)
       break;
     case OPT_FLOW_MEM:
       if (!parse_ulong("--flow-mem", optarg, 8, 1048576, &cfg->flow_mem_mb)) return SVP_EXIT_USAGE;
+      break;
+    case OPT_THREADS:
+      if (!parse_ulong("--threads", optarg, 1, 1024, &cfg->threads)) return SVP_EXIT_USAGE;
+      break;
+    case OPT_EP_MEM:
+      if (!parse_ulong("--endpoint-mem", optarg, 1, 1048576, &cfg->endpoint_mem_mb))
+        return SVP_EXIT_USAGE;
       break;
     case OPT_IDLE:
       if (!parse_ulong("--idle-timeout", optarg, 1, 86400 * 365, &v)) return SVP_EXIT_USAGE;

@@ -11,7 +11,7 @@
 struct ep_entry {
   struct svp_endpoint pub;    /* first member: the public view */
   struct ep_entry *next;      /* hash chain */
-  uint64_t *clients;          /* open-addressed set of client address hashes */
+  uint32_t *clients;          /* open-addressed set of client address hashes */
   uint32_t client_slots;
   uint64_t nonmid_flows;      /* flows with a handshake seen */
   uint64_t guessed_flows;     /* flows whose server side was inferred */
@@ -19,13 +19,36 @@ struct ep_entry {
   uint32_t res_len;           /* ... and their length; 0 = no reuse */
   bool res_exact;             /* softmatch: all of a flow's bytes, not a prefix */
   uint8_t *fp_buf, *fp_req_buf;
+  /* the matching budget (endpoint.h) */
+  struct svp_ep_line lines[SVP_EP_LINES];
+  uint8_t n_lines;
+  uint8_t n_shapes, shape_next;
+  uint16_t plans_idle;        /* whole plans in a row that changed nothing */
+  uint32_t shapes[SVP_EP_SHAPES];
+  uint64_t flows_at_plan;     /* n_flows when the last whole plan's flow came */
+  uint32_t planned_len;       /* most server bytes a whole plan ran on */
+  bool hist_counted;          /* history's bytes are in the table's accounting */
 };
 
 struct svp_eptab {
   struct ep_entry **bucket;
   size_t n_bucket;            /* power of two */
   size_t n;
+  struct svp_eptab_mem mem;   /* accounted bytes (endpoint.h) */
 };
+
+static void mem_add(struct svp_eptab *t, int64_t delta)
+{
+  t->mem.now = (uint64_t)((int64_t)t->mem.now + delta);
+  if (t->mem.now > t->mem.peak)
+    t->mem.peak = t->mem.now;
+}
+
+/* Room for `need` more bytes of what the bound covers? */
+static bool mem_room(const struct svp_eptab *t, size_t need)
+{
+  return t->mem.now + need <= t->mem.limit;
+}
 
 static const char *const method_names[SVP_M_COUNT] = {
   [SVP_M_NONE] = "none",        [SVP_M_BANNER] = "banner",
@@ -74,6 +97,8 @@ int svp_eptab_new(struct svp_eptab **out)
     free(t);
     return SVP_ERR_NOMEM;
   }
+  t->mem.limit = SVP_EPTAB_MEM_DEFAULT;
+  mem_add(t, (int64_t)(sizeof *t + t->n_bucket * sizeof *t->bucket));
   *out = t;
   return SVP_OK;
 }
@@ -131,6 +156,7 @@ static void grow(struct svp_eptab *t)
     }
   free(t->bucket);
   t->bucket = b;
+  mem_add(t, (int64_t)((nb - t->n_bucket) * sizeof *b));
   t->n_bucket = nb;
 }
 
@@ -145,6 +171,7 @@ static struct ep_entry *get_or_add(struct svp_eptab *t, const struct svp_addr *a
   e = calloc(1, sizeof *e);
   if (!e)
     return NULL;
+  mem_add(t, (int64_t)sizeof *e);
   e->pub.addr = *a;
   e->pub.port = port;
   e->pub.l4 = l4;
@@ -168,6 +195,16 @@ const struct svp_endpoint *svp_eptab_find(const struct svp_eptab *t,
 size_t svp_eptab_count(const struct svp_eptab *t)
 {
   return t->n;
+}
+
+void svp_eptab_set_mem_limit(struct svp_eptab *t, uint64_t bytes)
+{
+  t->mem.limit = bytes;
+}
+
+const struct svp_eptab_mem *svp_eptab_mem(const struct svp_eptab *t)
+{
+  return &t->mem;
 }
 
 /* ---- merging results --------------------------------------------------- */
@@ -280,21 +317,104 @@ static bool merge_result(struct ep_entry *e, const struct svp_result *r)
   return true;
 }
 
+/* ---- the matching budget ------------------------------------------------ */
+
+static const struct ep_entry *entry_of(const struct svp_endpoint *ep)
+{
+  return (const struct ep_entry *)ep; /* pub is the first member */
+}
+
+unsigned svp_eptab_lines(const struct svp_endpoint *ep, const struct svp_ep_line **out)
+{
+  const struct ep_entry *e = entry_of(ep);
+  *out = e->lines;
+  return e->n_lines;
+}
+
+bool svp_eptab_shape_known(const struct svp_endpoint *ep, uint32_t shape)
+{
+  const struct ep_entry *e = entry_of(ep);
+  for (unsigned i = 0; i < e->n_shapes; i++)
+    if (e->shapes[i] == shape)
+      return true;
+  return false;
+}
+
+bool svp_eptab_plan_wanted(const struct svp_endpoint *ep, uint32_t shape, uint32_t len,
+                           bool line_missed)
+{
+  if (!ep)
+    return true;
+  const struct ep_entry *e = entry_of(ep);
+  if (!line_missed && len <= e->planned_len && svp_eptab_shape_known(ep, shape))
+    return false;
+  if (e->plans_idle < SVP_EP_FREE_PLANS)
+    return true;
+  unsigned k = e->plans_idle - SVP_EP_FREE_PLANS;
+  return ep->n_flows - e->flows_at_plan >= (1ull << (k < 20 ? k : 20));
+}
+
+/* The line of a result that became current goes first in the list. */
+static void line_add(struct ep_entry *e, const struct svp_result *r)
+{
+  if (!r->rule || !r->probe || r->verdict == SVP_NOMATCH)
+    return;
+  struct svp_ep_line l = {r->rule, r->probe, r->method};
+  unsigned i = 0;
+  while (i < e->n_lines && !(e->lines[i].rule == l.rule && e->lines[i].probe == l.probe &&
+                             e->lines[i].method == l.method))
+    i++;
+  if (i == e->n_lines && e->n_lines < SVP_EP_LINES)
+    e->n_lines++;
+  if (i == SVP_EP_LINES)
+    i--;
+  memmove(&e->lines[1], &e->lines[0], i * sizeof e->lines[0]);
+  e->lines[0] = l;
+}
+
+static void plan_note(struct ep_entry *e, const struct svp_flow_outcome *o, bool progress)
+{
+  if (!o->planned)
+    return;
+  e->plans_idle = progress ? 0 : (uint16_t)(e->plans_idle < UINT16_MAX ? e->plans_idle + 1 : UINT16_MAX);
+  e->flows_at_plan = e->pub.n_flows;
+  if (o->flow->dir[SVP_S2C].len > e->planned_len)
+    e->planned_len = o->flow->dir[SVP_S2C].len;
+  if (!svp_eptab_shape_known(&e->pub, o->shape)) {
+    e->shapes[e->shape_next] = o->shape;
+    e->shape_next = (uint8_t)((e->shape_next + 1) % SVP_EP_SHAPES);
+    if (e->n_shapes < SVP_EP_SHAPES)
+      e->n_shapes++;
+  }
+}
+
 /* ---- per-flow bookkeeping ---------------------------------------------- */
 
-static void count_client(struct ep_entry *e, const struct svp_addr *a)
+static void drop_clients(struct svp_eptab *t, struct ep_entry *e)
+{
+  e->pub.clients_capped = true;
+  mem_add(t, -(int64_t)(e->client_slots * sizeof *e->clients));
+  free(e->clients);
+  e->clients = NULL;
+  e->client_slots = 0;
+}
+
+static void count_client(struct svp_eptab *t, struct ep_entry *e, const struct svp_addr *a)
 {
   struct svp_endpoint *p = &e->pub;
   if (p->clients_capped)
     return;
-  uint64_t h = fnv1a(FNV_SEED, a->b, addr_len(a)) | 1; /* never 0 */
+  uint32_t h = (uint32_t)fnv1a(FNV_SEED, a->b, addr_len(a)) | 1; /* never 0 */
   if (e->client_slots == 0 || p->n_clients * 2 >= e->client_slots) {
     uint32_t ns = e->client_slots ? e->client_slots * 2 : 8;
-    uint64_t *nt = calloc(ns, sizeof *nt);
-    if (!nt) {
-      p->clients_capped = true;
+    uint32_t *nt = mem_room(t, ns * sizeof *nt) ? calloc(ns, sizeof *nt) : NULL;
+    if (!nt) { /* at the bound: the count becomes a lower bound */
+      if (!mem_room(t, ns * sizeof *nt))
+        t->mem.clients_dropped++;
+      drop_clients(t, e);
       return;
     }
+    mem_add(t, (int64_t)((ns - e->client_slots) * sizeof *nt));
     for (uint32_t i = 0; i < e->client_slots; i++)
       if (e->clients[i]) {
         uint32_t k = (uint32_t)e->clients[i] & (ns - 1);
@@ -313,12 +433,8 @@ static void count_client(struct ep_entry *e, const struct svp_addr *a)
     k = (k + 1) & (e->client_slots - 1);
   }
   e->clients[k] = h;
-  if (++p->n_clients >= CLIENT_CAP) {
-    p->clients_capped = true;
-    free(e->clients);
-    e->clients = NULL;
-    e->client_slots = 0;
-  }
+  if (++p->n_clients >= CLIENT_CAP)
+    drop_clients(t, e);
 }
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
@@ -331,28 +447,37 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
   return q;
 }
 
-static void keep_fingerprint(struct ep_entry *e, const struct svp_flow_outcome *o)
+static void keep_fingerprint(struct svp_eptab *t, struct ep_entry *e,
+                             const struct svp_flow_outcome *o)
 {
   const struct svp_dir *s2c = &o->flow->dir[SVP_S2C];
   const struct svp_dir *c2s = &o->flow->dir[SVP_C2S];
   struct svp_endpoint *p = &e->pub;
   if (p->fp_data || s2c->len == 0 || !s2c->data)
     return;
-  e->fp_buf = dup_bytes(s2c->data, s2c->len);
+  uint32_t n = s2c->len < SVP_EP_FP_BYTES ? s2c->len : SVP_EP_FP_BYTES;
+  uint32_t nq = c2s->len < SVP_EP_FP_REQ_BYTES ? c2s->len : SVP_EP_FP_REQ_BYTES;
+  if (!mem_room(t, n + nq)) {
+    t->mem.fp_refused++; /* at the bound: listed without its fingerprint */
+    return;
+  }
+  e->fp_buf = dup_bytes(s2c->data, n);
   if (!e->fp_buf)
     return;
   p->fp_data = e->fp_buf;
-  p->fp_len = s2c->len;
+  p->fp_len = n;
   p->fp_total = s2c->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)s2c->bytes;
   p->fp_probe = o->probe;
   p->fp_server_first = o->server_first;
-  e->fp_req_buf = dup_bytes(c2s->data, c2s->len);
+  e->fp_req_buf = dup_bytes(c2s->data, nq);
   p->fp_req = e->fp_req_buf;
-  p->fp_req_len = e->fp_req_buf ? c2s->len : 0;
+  p->fp_req_len = e->fp_req_buf ? nq : 0;
+  mem_add(t, (int64_t)(p->fp_len + p->fp_req_len));
 }
 
-static void drop_fingerprint(struct ep_entry *e)
+static void drop_fingerprint(struct svp_eptab *t, struct ep_entry *e)
 {
+  mem_add(t, -(int64_t)(e->pub.fp_len + e->pub.fp_req_len));
   free(e->fp_buf);
   free(e->fp_req_buf);
   e->fp_buf = e->fp_req_buf = NULL;
@@ -361,7 +486,7 @@ static void drop_fingerprint(struct ep_entry *e)
   e->pub.fp_probe = NULL;
 }
 
-static void note_flow(struct ep_entry *e, const struct svp_flow *f)
+static void note_flow(struct svp_eptab *t, struct ep_entry *e, const struct svp_flow *f)
 {
   struct svp_endpoint *p = &e->pub;
   if (p->n_flows == 0 || f->first.ts_us < p->first_us)
@@ -369,7 +494,7 @@ static void note_flow(struct ep_entry *e, const struct svp_flow *f)
   if (f->last_us > p->last_us)
     p->last_us = f->last_us;
   p->n_flows++;
-  count_client(e, &f->cli);
+  count_client(t, e, &f->cli);
   if (f->flags & SVP_FF_MIDSTREAM)
     p->flags |= SVP_EF_MIDSTREAM;
   else
@@ -421,11 +546,19 @@ int svp_eptab_add(struct svp_eptab *t, const struct svp_flow_outcome *o)
   struct ep_entry *e = get_or_add(t, &f->srv, f->sport, f->l4);
   if (!e)
     return SVP_ERR_NOMEM;
-  note_flow(e, f);
+  note_flow(t, e, f);
   int trc = o->tls ? svp_tls_ep_add(&e->pub.tls, o->tls, f) : SVP_OK;
   if (!o->res)
     return trc;
-  if (merge_result(e, o->res) && o->res->verdict != SVP_NOMATCH) {
+  bool merged = merge_result(e, o->res);
+  if (e->pub.history && !e->hist_counted) {
+    e->hist_counted = true; /* kept whatever the bound: a change is inventory */
+    mem_add(t, (int64_t)(HISTORY_CAP * sizeof *e->pub.history));
+  }
+  plan_note(e, o, merged);
+  if (merged)
+    line_add(e, o->res);
+  if (merged && o->res->verdict != SVP_NOMATCH) {
     const struct svp_dir *s2c = &f->dir[SVP_S2C];
     /* hard: the bytes the line matched, a prefix of any later flow's;
      * soft: everything the flow's final judgement saw */
@@ -439,9 +572,9 @@ int svp_eptab_add(struct svp_eptab *t, const struct svp_flow_outcome *o)
     }
   }
   if (e->pub.res.verdict == SVP_HARD)
-    drop_fingerprint(e);
+    drop_fingerprint(t, e);
   else
-    keep_fingerprint(e, o);
+    keep_fingerprint(t, e, o);
   return SVP_OK;
 }
 
@@ -477,7 +610,7 @@ int svp_eptab_add_result(struct svp_eptab *t, const struct svp_addr *addr,
   }
   merge_result(e, r);
   if (e->pub.res.verdict == SVP_HARD)
-    drop_fingerprint(e);
+    drop_fingerprint(t, e);
   return SVP_OK;
 }
 

@@ -36,6 +36,8 @@ struct fstate {
   bool decided;                      /* the rules are done; TLS may still read on */
   struct svp_tls_flow *tls;          /* TCP: the TLS handshake parser (owned), NULL
                                         once the flow shows no TLS */
+  bool planned;                      /* this flow runs the whole plan */
+  uint32_t shape;                    /* of the first server bytes (shape_of) */
 };
 
 struct step {
@@ -320,7 +322,8 @@ static void hand_over(struct svp_ident *id, const struct svp_flow *full, struct 
   const struct svp_result *res = f->dir[SVP_S2C].bytes ? &fs->res : NULL;
   const struct svp_tls_hs *tls = fs->tls ? svp_tls_flow_result(fs->tls) : NULL;
   struct svp_flow_outcome o = {.flow = f, .res = res, .probe = fs->fp_probe,
-                               .server_first = fs->server_first, .tls = tls};
+                               .server_first = fs->server_first, .tls = tls,
+                               .planned = fs->planned, .shape = fs->shape};
   if (tls) {
     id->st.tls_flows++;
     id->st.tls_malformed += tls->malformed;
@@ -344,37 +347,87 @@ static bool settled(const struct svp_result *r)
   return r->verdict == SVP_HARD && r->fields.version[0];
 }
 
-enum confirm { CONFIRM_NONE, CONFIRM_HIT, CONFIRM_WAIT };
+enum confirm { CONFIRM_NONE, CONFIRM_HIT, CONFIRM_WAIT, CONFIRM_MISS };
 
-/* Endpoint-level reuse: a server a hard line already identified (and
- * settled) is most likely still the same program, so that line alone is
- * re-checked on this flow's bytes, through the same plan step (same
- * probe, same banner/stream choice, same answers() check). A hit is this
- * flow's answer; a miss on bytes that may still grow waits for more
- * (CONFIRM_WAIT); a miss on final bytes runs the whole plan, which is how
- * a change of program on the port is seen. */
-static enum confirm confirm_line(struct svp_ident *id, const struct svp_endpoint *ep,
-                                 const struct svp_flow *f, const struct fstate *fs,
-                                 const struct plan *pl, bool final, struct svp_result *out)
+/* Endpoint-level reuse: a server a line already identified (hard, with or
+ * without a version, or soft) is most likely still the same program, so
+ * its lines alone (endpoint.h: the matching budget) are re-checked on this
+ * flow's bytes, each through the same plan step it came from (same probe,
+ * same banner/stream choice, same answers() check). A hit is this flow's
+ * answer; a miss on bytes that may still grow waits for more
+ * (CONFIRM_WAIT); a miss on final bytes (CONFIRM_MISS) lets the whole plan
+ * run, which is how a change of program on the port is seen. CONFIRM_NONE:
+ * the endpoint has no line this plan can re-check. */
+static enum confirm confirm_lines(struct svp_ident *id, const struct svp_endpoint *ep,
+                                  const struct svp_flow *f, const struct fstate *fs,
+                                  const struct plan *pl, bool final, struct svp_result *out)
 {
-  if (!ep || !settled(&ep->res) || !ep->res.probe)
+  if (!ep)
     return CONFIRM_NONE;
-  const struct step *st = NULL;
-  for (unsigned i = 0; i < pl->n && !st; i++)
-    if (pl->s[i].probe == ep->res.probe && pl->s[i].method == ep->res.method)
-      st = &pl->s[i];
-  if (!st)
-    return CONFIRM_NONE;
+  const struct svp_ep_line *lines;
+  unsigned n = svp_eptab_lines(ep, &lines), tried = 0;
   const struct svp_dir *s2c = &f->dir[SVP_S2C], *c2s = &f->dir[SVP_C2S];
-  uint32_t len = st->banner_only ? fs->banner_len : s2c->len;
-  struct svp_match mt;
-  if (len && svp_match_rule(id->m, st->probe, ep->res.rule, s2c->data, len, &mt) == SVP_HARD &&
-      (!st->from_class || !fs->cls->answers ||
-       fs->cls->answers(c2s->data, c2s->len, s2c->data, s2c->len))) {
-    fill_result(out, &mt, st, f, len);
-    return CONFIRM_HIT;
+  for (unsigned k = 0; k < n; k++) {
+    const struct step *st = NULL;
+    for (unsigned i = 0; i < pl->n && !st; i++)
+      if (pl->s[i].probe == lines[k].probe && pl->s[i].method == lines[k].method)
+        st = &pl->s[i];
+    if (!st)
+      continue;
+    tried++;
+    uint32_t len = st->banner_only ? fs->banner_len : s2c->len;
+    struct svp_match mt;
+    if (len && svp_match_rule(id->m, st->probe, lines[k].rule, s2c->data, len, &mt) != SVP_NOMATCH &&
+        (!st->from_class || !fs->cls->answers ||
+         fs->cls->answers(c2s->data, c2s->len, s2c->data, s2c->len))) {
+      fill_result(out, &mt, st, f, len);
+      return CONFIRM_HIT;
+    }
   }
-  return final ? CONFIRM_NONE : CONFIRM_WAIT;
+  if (!tried)
+    return CONFIRM_NONE;
+  return final ? CONFIRM_MISS : CONFIRM_WAIT;
+}
+
+/* A cheap signature of the exchange, not of its bytes' values: the first
+ * server byte and the kind of the next three (zero, text, control, high),
+ * who spoke first, the probes the plan starts with, and the request's
+ * length (exact up to 64, then by powers of two) and first eight bytes
+ * (text as it is, other bytes by their kind). Bytes that
+ * vary per flow (dates, randoms, ids, lengths of bodies) keep it; another
+ * protocol, another question or another kind of answer changes it. How
+ * many bytes came is judged apart (endpoint.h: longer than any whole plan
+ * saw). */
+/* A printable byte as itself; others as 256 (zero), 257 (control), 258 (high). */
+static unsigned byte_kind(uint8_t b)
+{
+  return b == 0 ? 256u : b >= 0x80 ? 258u : (b >= 0x20 && b < 0x7f) ? b : 257u;
+}
+
+static uint32_t shape_of(const struct svp_flow *f, const struct fstate *fs,
+                         const struct plan *pl)
+{
+  const struct svp_dir *s2c = &f->dir[SVP_S2C];
+  const uint8_t *p = s2c->data;
+  uint32_t n = s2c->len, h = 2166136261u;
+#define SHAPE_MIX(x) (h = (h ^ (uint32_t)(x)) * 16777619u)
+  SHAPE_MIX(n ? p[0] : 256u);
+  for (uint32_t i = 1; i < 4; i++)
+    SHAPE_MIX(i >= n ? 4u : byte_kind(p[i]) > 255 ? byte_kind(p[i]) : 1u);
+  SHAPE_MIX(fs->server_first);
+  const struct svp_dir *c2s = &f->dir[SVP_C2S];
+  uint32_t q = c2s->len, qc = q;
+  if (q > 64)
+    for (qc = 64; qc < q && qc < (1u << 20); qc *= 2)
+      ;
+  SHAPE_MIX(qc);
+  for (uint32_t i = 0; i < 8; i++) /* text as it is, other bytes by kind */
+    SHAPE_MIX(i >= q || !c2s->data ? 512u : byte_kind(c2s->data[i]));
+  for (unsigned i = 0; i < pl->n && i < 4; i++)
+    if (pl->s[i].method != SVP_M_PORTPROBE)
+      SHAPE_MIX((uint32_t)((uintptr_t)pl->s[i].probe >> 4));
+#undef SHAPE_MIX
+  return h;
 }
 
 /* Evaluate the flow's current server bytes. Returns true when decided. */
@@ -408,24 +461,42 @@ static bool evaluate_view(struct svp_ident *id, const struct svp_flow *f, struct
     fs->banner_len = s2c->len;
   if (!fs->cls && c2s->len && c2s->data)
     fs->cls = svp_classify(f->l4, c2s->data, c2s->len, f->sport);
+  bool first = fs->tried_len == 0;
   fs->tried_len = s2c->len;
   fs->final_done = final;
 
   struct plan pl;
   build_plan(id, f, fs, final, &pl);
+  if (first)
+    fs->shape = shape_of(f, fs, &pl);
   struct svp_result r;
   double t0 = now_s();
-  enum confirm c = confirm_line(id, ep, f, fs, &pl, final, &r);
-  if (c == CONFIRM_NONE)
+  enum confirm c = fs->planned ? CONFIRM_NONE : confirm_lines(id, ep, f, fs, &pl, final, &r);
+  bool plan = fs->planned, hit = c == CONFIRM_HIT;
+  /* A versioned hard line settles the flow at once. A softmatch or a hard
+   * line without a version may still give way to more as bytes come: the
+   * flow waits for its final bytes, unless its shape is new here. */
+  if (!plan && !(hit && settled(&r)) && c != CONFIRM_WAIT)
+    plan = svp_eptab_plan_wanted(ep, fs->shape, final ? s2c->len : 0, c == CONFIRM_MISS);
+  if (plan) {
+    fs->planned = true;
     run_plan(id, f, fs, &pl, final, &r);
+  }
   id->st.match_seconds += now_s() - t0;
-  if (c == CONFIRM_WAIT)
-    return false;
-  if (c == CONFIRM_HIT) {
+  if (plan) {
+    id->st.evaluations++;
+  } else if (hit && (final || settled(&r))) {
     id->st.confirmed++;
     fs->fp_probe = r.probe;
+    fs->res = r; /* the endpoint's line: nothing more to learn here */
+    return true;
+  } else if (!final) {
+    return false; /* wait for the final bytes */
   } else {
-    id->st.evaluations++;
+    /* the budget says this flow would teach the endpoint nothing */
+    id->st.skipped++;
+    nomatch_result(&fs->res, f);
+    return true;
   }
   if (fs->res.ev.resp_len == 0 || better(&fs->res, &r))
     fs->res = r;

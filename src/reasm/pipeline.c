@@ -1,5 +1,6 @@
 /* pipeline.c: inputs -> decode -> flow table (see pipeline.h). */
 #include "svp/reasm/pipeline.h"
+#include "svp/reasm/readahead.h"
 #include "svp/rules/rules.h"
 #include "svp/rules/services.h"
 
@@ -35,6 +36,7 @@ struct svp_pipeline {
   bool finished;
   /* per input being read */
   struct svp_capture *cap;
+  struct svp_readahead *ra;   /* --threads >= 2: the reader thread of this file */
   unsigned cur;
   uint64_t why_first[SVP_DW_COUNT]; /* first frame number with this reason */
   uint64_t why_count[SVP_DW_COUNT];
@@ -186,7 +188,9 @@ static void report_progress(struct svp_pipeline *pl, bool done)
   const struct svp_flowtab_stats *fs = pl->st.flows;
   pr.flows_total = fs->flows_created[0] + fs->flows_created[1] + fs->flows_created[2];
   pr.bytes_read = pl->bytes_done;
-  if (pl->cap) {
+  if (pl->ra) {
+    pr.bytes_read += svp_readahead_bytes(pl->ra);
+  } else if (pl->cap) {
     struct svp_capture_stats cs;
     svp_capture_get_stats(pl->cap, &cs);
     pr.bytes_read += cs.bytes;
@@ -205,22 +209,22 @@ static void maybe_progress(struct svp_pipeline *pl)
   report_progress(pl, false);
 }
 
-void svp_pipeline_frame(struct svp_pipeline *pl, const struct svp_frame *f, uint32_t input)
+/* One frame, already decoded (by this thread or the reader thread). */
+static void decoded_frame(struct svp_pipeline *pl, const struct svp_frame *f,
+                          const struct svp_pkt *p, enum svp_dec_why why, uint32_t input)
 {
   pl->st.frames++;
   pl->st.bytes += f->caplen;
   if (pl->st.first_us == 0)
     pl->st.first_us = f->ts_us;
   pl->st.last_us = f->ts_us;
-  struct svp_pkt p;
-  enum svp_dec_why why = svp_decode(f->linktype, f->data, f->caplen, &p);
   struct svp_pktref ref = {.file = input, .frame = f->frame, .ts_us = f->ts_us};
   if (why == SVP_DW_OK) {
     pl->st.decode[why]++;
-    svp_flowtab_packet(pl->ft, &p, &ref);
+    svp_flowtab_packet(pl->ft, p, &ref);
     return;
   }
-  if (why == SVP_DW_FRAG_LATER && !svp_flowtab_fragment(pl->ft, &p, &ref))
+  if (why == SVP_DW_FRAG_LATER && !svp_flowtab_fragment(pl->ft, p, &ref))
     pl->st.frag_unreassembled++;
   pl->st.decode[why]++;
   if (why >= SVP_DW_FIRST_ERROR && input < pl->st.n_inputs) {
@@ -228,6 +232,45 @@ void svp_pipeline_frame(struct svp_pipeline *pl, const struct svp_frame *f, uint
     if (pl->why_count[why]++ == 0)
       pl->why_first[why] = f->frame;
   }
+}
+
+void svp_pipeline_frame(struct svp_pipeline *pl, const struct svp_frame *f, uint32_t input)
+{
+  struct svp_pkt p;
+  enum svp_dec_why why = svp_decode(f->linktype, f->data, f->caplen, &p);
+  decoded_frame(pl, f, &p, why, input);
+}
+
+/* --threads >= 2, a file: frames come read and decoded from the reader
+ * thread, in file order. Returns SVP_OK and sets *done, or *done = false
+ * if the thread could not be started (the caller reads the file itself). */
+static int read_ahead(struct svp_pipeline *pl, uint32_t idx, bool *done)
+{
+  *done = false;
+  if (svp_readahead_start(pl->cap, &pl->ra) != SVP_OK)
+    return SVP_OK;
+  *done = true;
+  int rc = SVP_OK;
+  for (;;) {
+    size_t n;
+    const struct svp_ra_frame *fr = svp_readahead_next(pl->ra, &n, &rc);
+    if (!fr)
+      break;
+    bool stop = false;
+    for (size_t i = 0; i < n && !(stop = stop_now(pl)); i++) {
+      decoded_frame(pl, &fr[i].f, &fr[i].p, fr[i].why, idx);
+      maybe_progress(pl);
+    }
+    svp_readahead_release(pl->ra);
+    if (stop) {
+      pl->st.stopped = true;
+      rc = SVP_OK;
+      break;
+    }
+  }
+  svp_readahead_end(pl->ra);
+  pl->ra = NULL;
+  return rc;
 }
 
 /* Sum up one input's decode failures in a warning per reason. */
@@ -290,7 +333,11 @@ static int run_input(struct svp_pipeline *pl, unsigned i)
   in->opened = true;
   pl->cur = i;
   svp_flowtab_input(pl->ft, i, in->name);
-  rc = read_source(pl, i, live);
+  bool done = false;
+  if (!live && cfg->threads >= 2)
+    rc = read_ahead(pl, i, &done);
+  if (!done)
+    rc = read_source(pl, i, live);
   svp_capture_get_stats(pl->cap, &in->cap);
   in->truncated = in->cap.truncated;
   in->status = rc != SVP_OK ? rc : in->truncated ? SVP_ERR_TRUNC : SVP_OK;

@@ -225,10 +225,94 @@ static void test_bookkeeping(void)
   svp_eptab_free(t);
 }
 
+/* The matching budget: a new endpoint always runs the whole plan; a known
+ * shape does not, unless its lines missed or more bytes came; after
+ * SVP_EP_FREE_PLANS plans that changed nothing, the next waits 1, 2, 4 ...
+ * flows; a plan that changed the result resets the wait. */
+static void test_budget(void)
+{
+  struct svp_eptab *t;
+  svp_eptab_new(&t);
+  CHECK(svp_eptab_plan_wanted(NULL, 7, 0, false));
+  struct step s = {SVP_M_BANNER, SVP_NOMATCH, NULL, "", ""};
+  struct svp_result r = make_result(&s, 4);
+  uint64_t id = 1;
+  struct svp_flow f = make_flow(id++, 9, "\x01zz!");
+  struct svp_flow_outcome o = {.flow = &f, .res = &r, .planned = true, .shape = 7};
+  svp_eptab_add(t, &o); /* the first unmatched evidence: progress */
+  const struct svp_endpoint *ep = svp_eptab_find(t, &f.srv, f.sport, f.l4);
+  CHECK(ep != NULL);
+  CHECK(svp_eptab_shape_known(ep, 7));
+  CHECK(!svp_eptab_plan_wanted(ep, 7, 4, false));
+  CHECK(svp_eptab_plan_wanted(ep, 7, 5, false));  /* more bytes than any plan saw */
+  CHECK(svp_eptab_plan_wanted(ep, 7, 4, true));   /* the lines missed */
+  CHECK(svp_eptab_plan_wanted(ep, 8, 4, false));  /* a new shape */
+  for (unsigned k = 0; k < SVP_EP_FREE_PLANS; k++) { /* plans that teach nothing */
+    f = make_flow(id++, 9, "\x01zz!");
+    o.shape = 100 + k;
+    svp_eptab_add(t, &o);
+  }
+  CHECK(!svp_eptab_plan_wanted(ep, 999, 4, false)); /* backoff: wait one flow */
+  f = make_flow(id++, 9, "\x01zz!");
+  o.planned = false;
+  svp_eptab_add(t, &o);
+  CHECK(svp_eptab_plan_wanted(ep, 999, 4, false));
+  /* a hard line is progress: the wait starts over, and the line is known */
+  struct step h = {SVP_M_BANNER, SVP_HARD, "ssh", "OpenSSH", "9.2p1"};
+  struct svp_rule rule;
+  memset(&rule, 0, sizeof rule);
+  struct svp_probe probe;
+  memset(&probe, 0, sizeof probe);
+  r = make_result(&h, 4);
+  r.rule = &rule;
+  r.probe = &probe;
+  f = make_flow(id++, 9, "SSH-");
+  o.planned = true;
+  o.shape = 555;
+  svp_eptab_add(t, &o);
+  const struct svp_ep_line *lines;
+  CHECK_INT(svp_eptab_lines(ep, &lines), 1);
+  CHECK(lines[0].rule == &rule && lines[0].probe == &probe);
+  CHECK(svp_eptab_plan_wanted(ep, 1234, 4, false));
+  svp_eptab_free(t);
+}
+
+/* At its memory bound the table keeps every endpoint and result but no
+ * new fingerprint, and says how many it refused. */
+static void test_mem_bound(void)
+{
+  struct svp_eptab *t;
+  svp_eptab_new(&t);
+  svp_eptab_set_mem_limit(t, svp_eptab_mem(t)->now + 3000);
+  struct step s = {SVP_M_BANNER, SVP_NOMATCH, NULL, "", ""};
+  char bytes[1200];
+  memset(bytes, 'x', sizeof bytes - 1);
+  bytes[sizeof bytes - 1] = 0;
+  for (unsigned i = 0; i < 8; i++) {
+    struct svp_flow f = make_flow(i + 1, 9, bytes);
+    f.srv.b[3] = (uint8_t)(10 + i); /* a server each */
+    struct svp_result r = make_result(&s, (uint32_t)strlen(bytes));
+    struct svp_flow_outcome o = {.flow = &f, .res = &r};
+    CHECK_INT(svp_eptab_add(t, &o), SVP_OK);
+    const struct svp_endpoint *ep = svp_eptab_find(t, &f.srv, f.sport, f.l4);
+    CHECK(ep != NULL);
+    if (ep && ep->fp_data) {
+      CHECK_INT(ep->fp_len, SVP_EP_FP_BYTES); /* what a fingerprint shows */
+      CHECK_INT(ep->fp_total, (long)strlen(bytes));
+    }
+  }
+  CHECK_INT(svp_eptab_count(t), 8);
+  CHECK(svp_eptab_mem(t)->fp_refused > 0);
+  CHECK(svp_eptab_mem(t)->peak >= svp_eptab_mem(t)->now);
+  svp_eptab_free(t);
+}
+
 int main(void)
 {
   for (size_t i = 0; i < SVP_ARRAY_LEN(cases); i++)
     run_case(&cases[i]);
   test_bookkeeping();
+  test_budget();
+  test_mem_bound();
   return tap_done();
 }

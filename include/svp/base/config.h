@@ -24,6 +24,9 @@ struct svp_config {
   enum svp_csum_mode csum;    /* IP/TCP/UDP checksum verification */
   unsigned long max_flows;    /* flow table bound (flows held at once) */
   unsigned long flow_mem_mb;  /* memory bound for flow state and buffers */
+  unsigned long endpoint_mem_mb; /* bound of the endpoint table (endpoint.h) */
+  unsigned long threads;      /* 1: one thread; 2 and more: files are read and
+                                 decoded ahead in a second thread (readahead.h) */
   unsigned idle_timeout_s;    /* a flow silent this long (capture time) ends */
   unsigned srv_bytes;         /* server bytes kept per flow (nmap: 4096) */
   unsigned cli_bytes;         /* client bytes kept per flow */

@@ -106,6 +106,7 @@ struct svp_pkt {
   const uint8_t *payload; /* first payload byte */
   uint32_t paylen;        /* payload length per the headers */
   uint32_t paycap;        /* payload bytes captured (<= paylen: snap length) */
+  uint8_t csum_done;      /* 0, or 1 + svp_pkt_csum()'s answer (svp_pkt_csum_early) */
 };
 
 /* Decode one frame of link type lt. Returns SVP_DW_OK and fills *p for a
@@ -142,5 +143,8 @@ enum svp_csum_state {
   SVP_CS_BAD_L4        /* TCP/UDP checksum wrong */
 };
 enum svp_csum_state svp_pkt_csum(const struct svp_pkt *p);
+/* Work svp_pkt_csum out now and keep the answer in p (a reader thread does
+ * it so that the thread that owns the flow table does not). */
+void svp_pkt_csum_early(struct svp_pkt *p);
 
 #endif

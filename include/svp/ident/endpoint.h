@@ -88,13 +88,15 @@ struct svp_endpoint {
                                       then a lower bound; see clients_capped) */
   bool clients_capped;
   /* For endpoints without a hard match: the first server bytes and the
-   * probe they answered, for the SF-Port fingerprint. */
+   * probe they answered, for the SF-Port fingerprint (dropped once a hard
+   * line identifies the endpoint, and not kept at the table's bound). */
   const uint8_t *fp_data;
-  uint32_t fp_len;                 /* bytes at fp_data (<= 4096) */
+  uint32_t fp_len;                 /* bytes at fp_data (<= SVP_EP_FP_BYTES) */
   uint32_t fp_total;               /* server bytes that flow carried */
   const struct svp_probe *fp_probe; /* NULL: the client's request resembled no probe */
   bool fp_server_first;            /* those bytes came before any client byte */
-  const uint8_t *fp_req;           /* the client's first bytes in that flow (may be NULL) */
+  const uint8_t *fp_req;           /* the client's first bytes in that flow (may be NULL,
+                                      at most SVP_EP_FP_REQ_BYTES) */
   uint32_t fp_req_len;
   struct svp_tls_ep *tls;          /* TLS seen on this endpoint (tlsep.h), or NULL */
 };
@@ -112,10 +114,80 @@ struct svp_flow_outcome {
   const struct svp_probe *probe;
   bool server_first;
   const struct svp_tls_hs *tls;    /* the flow's TLS handshake (tls.h), or NULL */
+  /* The whole plan ran on this flow (see the matching budget below), and
+   * the shape of its first server bytes. */
+  bool planned;
+  uint32_t shape;
+};
+
+/* ---- the matching budget (for ident.c) ----------------------------------
+ * Matching cost is bounded per endpoint, not per flow. The table remembers,
+ * per endpoint, the lines that gave it its results (most recent first, at
+ * most SVP_EP_LINES) and the shapes of the first server bytes (a cheap
+ * signature, not their value: ident.c computes it) of the flows that ran
+ * the whole plan. ident.c re-checks a later flow with those lines alone;
+ * the whole plan runs again only when a line missed on a flow's final
+ * bytes (a change of program, or odd bytes), or, unless a versioned hard
+ * line settled the flow, when the exchange has a shape not seen yet or
+ * more server bytes than any whole plan saw on this endpoint.
+ * Either way with backoff: after SVP_EP_FREE_PLANS whole plans in a row
+ * that taught the endpoint nothing new, the next one waits for 1, 2, 4 ...
+ * more flows (at most 2^20). A whole plan that changes the endpoint's
+ * result (first result, another program, more detail) resets the backoff.
+ * So whole plans per endpoint stay within a few plus about log2(flows),
+ * plus a few per real change. */
+#define SVP_EP_LINES 4
+#define SVP_EP_SHAPES 8
+#define SVP_EP_FREE_PLANS 4
+
+struct svp_ep_line {
+  const struct svp_rule *rule;     /* borrowed from the ruleset */
+  const struct svp_probe *probe;   /* the plan step's probe it came through */
+  enum svp_method method;
+};
+
+/* The endpoint's known lines (most recent first) in *out; returns how many. */
+unsigned svp_eptab_lines(const struct svp_endpoint *ep, const struct svp_ep_line **out);
+
+/* Has a flow with bytes of this shape run the whole plan on ep? */
+bool svp_eptab_shape_known(const struct svp_endpoint *ep, uint32_t shape);
+
+/* May a flow of this shape run the whole plan on ep (NULL: a new endpoint,
+ * always)? Only if something about it is new: a shape no whole plan saw
+ * here, more server bytes (len, 0 while they may still grow) than any whole
+ * plan saw here, or line_missed (the endpoint's lines all missed on the
+ * flow's final bytes); and then within the backoff. */
+bool svp_eptab_plan_wanted(const struct svp_endpoint *ep, uint32_t shape, uint32_t len,
+                           bool line_missed);
+
+/* Memory. The table counts what it allocates: a fixed part per endpoint
+ * (about 1.2 KB: the result with its fields, counters, the matching
+ * budget), the fingerprint bytes of endpoints no hard line identified (at
+ * most SVP_EP_FP_BYTES + SVP_EP_FP_REQ_BYTES: what a fingerprint shows),
+ * the distinct-client sets (up to 2 KB for an endpoint with 256 clients),
+ * the histories of endpoints whose program changed and the hash index.
+ * The bound (svp_eptab_set_mem_limit, --endpoint-mem; default
+ * SVP_EPTAB_MEM_DEFAULT) is what the table gives up past it, never an
+ * endpoint or a result: every endpoint is still listed with its result,
+ * history and counters, but new fingerprints are no longer kept (those
+ * endpoints are listed without an SF-Port fingerprint: fp_refused counts
+ * them) and client sets that would grow are dropped (their client count
+ * becomes a lower bound, clients_capped: clients_dropped). Past the bound
+ * the table grows by the fixed part per new endpoint only. */
+#define SVP_EP_FP_BYTES 900        /* server bytes kept for a fingerprint (nmap shows 900) */
+#define SVP_EP_FP_REQ_BYTES 256    /* client bytes kept beside them */
+#define SVP_EPTAB_MEM_DEFAULT (64ull << 20)
+
+struct svp_eptab_mem {
+  uint64_t now, peak, limit;       /* bytes */
+  uint64_t fp_refused;             /* fingerprints not kept at the bound */
+  uint64_t clients_dropped;        /* client sets dropped at the bound */
 };
 
 int svp_eptab_new(struct svp_eptab **out);
 void svp_eptab_free(struct svp_eptab *t);
+void svp_eptab_set_mem_limit(struct svp_eptab *t, uint64_t bytes);
+const struct svp_eptab_mem *svp_eptab_mem(const struct svp_eptab *t);
 
 /* Endpoint for addr:port/l4, or NULL if unknown. Owned by the table. */
 const struct svp_endpoint *svp_eptab_find(const struct svp_eptab *t,

@@ -19,10 +19,16 @@
  * A hard match without a version keeps the flow collecting (up to the cap) in case a more
  * specific line of the same service matches later.
  *
- * Endpoint-level reuse: once a hard line gave a server's version, later
- * flows to it try that line alone first (through the same plan step); only
- * when it no longer matches the final bytes does the whole plan run (and a
- * different answer is recorded as a change of program).
+ * Endpoint-level reuse (endpoint.h, "the matching budget"): once a line
+ * (hard, with or without a version, or soft) identified a server, later
+ * flows to it try its lines alone first (through the same plan step). The
+ * whole plan runs again only when the lines miss on a flow's final bytes
+ * (and a different answer is recorded as a change of program), or when the
+ * first bytes have a shape this endpoint has not shown before and no
+ * versioned hard line settled it; an endpoint nothing matched runs it again
+ * only for a new shape. Both with backoff, so whole plans per endpoint stay
+ * within a few plus about log2(flows), plus a few per real change. A flow
+ * the budget spares is decided at once: the endpoint's line, or nothing.
  *
  * TLS (tls.h): every TCP flow's bytes also go to a TLS handshake parser.
  * While it wants more (a handshake under way, or a plaintext exchange that
@@ -62,6 +68,8 @@ struct svp_ident_stats {
   uint64_t reused;                /* decided from the endpoint's earlier result */
   uint64_t confirmed;             /* decided by re-checking the endpoint's line only */
   uint64_t evaluations;           /* whole plans run over a flow's bytes */
+  uint64_t skipped;               /* flows decided without matching: the endpoint's
+                                     budget said the whole plan would teach nothing */
   uint64_t verdict[3];            /* flows by final verdict (NOMATCH, SOFT, HARD) */
   uint64_t method[SVP_M_COUNT];   /* flows with a match, by method */
   uint64_t answers_rejected;      /* matches refused by a class's answers() */

@@ -17,7 +17,10 @@
  * The pipeline keeps no global state of its own; libnids does (one pipeline
  * per process can use it; another one created meanwhile reassembles IPv4 with
  * the lite reassembler and says so in a diag note). Not thread-safe: one
- * pipeline per thread.
+ * pipeline per thread. With cfg->threads >= 2 the pipeline itself starts
+ * a reader thread per capture file (readahead.h) that reads and decodes
+ * frames ahead; the sink is still called from the caller's thread only,
+ * in capture order, with the same frames as in one thread.
  *
  * Ownership: cfg and diag are borrowed and must outlive the pipeline; the
  * sink struct is copied. Everything the stats point to is owned by the
