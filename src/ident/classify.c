@@ -170,6 +170,25 @@ static bool is_smb(const uint8_t *p, size_t len, uint16_t sport)
          memcmp(p + 5, "SMB", 3) == 0;
 }
 
+/* NetBIOS session service request (RFC 1002, 4.3.2), as an SMB client
+ * opens port 139: type 0x81, flags 0, length, then the called and calling
+ * names, each 0x20 and 32 bytes of first-level encoding ('A'..'P') and a
+ * zero scope. */
+static bool is_nbss_request(const uint8_t *p, size_t len, uint16_t sport)
+{
+  (void)sport;
+  if (len < 72 || p[0] != 0x81 || p[1] != 0 || (size_t)(p[2] << 8 | p[3]) != 68)
+    return false;
+  for (size_t name = 4; name < 72; name += 34) {
+    if (p[name] != 0x20 || p[name + 33] != 0)
+      return false;
+    for (size_t i = 1; i <= 32; i++)
+      if (p[name + i] < 'A' || p[name + i] > 'P')
+        return false;
+  }
+  return true;
+}
+
 /* TPKT + COTP connection request from an RDP client (cookie or
  * RDP_NEG_REQ). Plain COTP CRs with TSAPs are S7 (classify_ot.c). */
 static bool is_rdp(const uint8_t *p, size_t len, uint16_t sport)
@@ -413,7 +432,9 @@ const struct svp_reqclass svp_reqclass_general[] = {
   {.name = "dns-query", .l4 = SVP_L4_TCP, .test = is_dns_tcp,
    .probes = {"DNSVersionBindReqTCP", "DNSStatusRequestTCP"}, .answers = dns_answers_tcp},
   {.name = "smb-negotiate", .l4 = SVP_L4_TCP, .test = is_smb,
-   .probes = {"SMBProgNeg"}},
+   .probes = {"SMBProgNeg", "SMB2Negotiate"}},
+  {.name = "netbios-session", .l4 = SVP_L4_TCP, .test = is_nbss_request,
+   .probes = {"SMB2Negotiate"}},
   {.name = "rdp-connect", .l4 = SVP_L4_TCP, .test = is_rdp,
    .probes = {"TerminalServerCookie", "TerminalServer"}},
   {.name = "ldap-bind", .l4 = SVP_L4_TCP, .test = is_ldap_bind,
