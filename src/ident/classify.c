@@ -510,7 +510,8 @@ const struct svp_reqclass *svp_classify_announce(enum svp_l4 l4, const uint8_t *
   };
   struct svp_udp_msg m;
   if (l4 != SVP_L4_UDP || !svp_udp_msg_parse(resp, len, sport, cport, &m) ||
-      (m.kind != SVP_UK_SERVER && m.kind != SVP_UK_ANNOUNCE) || !class_of[m.proto])
+      (m.kind != SVP_UK_SERVER && m.kind != SVP_UK_ANNOUNCE &&
+       !(m.kind == SVP_UK_QUERY && m.broadcast)) || !class_of[m.proto])
     return NULL;
   const struct svp_reqclass *c = by_name(svp_reqclass_ot, l4, class_of[m.proto]);
   return c ? c : by_name(svp_reqclass_general, l4, class_of[m.proto]);

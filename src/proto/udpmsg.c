@@ -148,8 +148,10 @@ static bool bacnet(const uint8_t *p, size_t n, struct svp_udp_msg *m)
       return false;
     return set(m, SVP_UP_BACNET, SVP_UK_CLIENT, "Distribute-Broadcast-To-Network");
   case 0x0a:
-  case 0x0b:
     return bacnet_npdu(&c, m);
+  case 0x0b:
+    m->broadcast = bacnet_npdu(&c, m);
+    return m->broadcast;
   default:
     return false;
   }

@@ -132,7 +132,8 @@ struct svp_side svp_guess_side(const struct svp_portinfo *pi, enum svp_l4 l4,
   int role = 0;
   struct svp_udp_msg m;
   if (l4 == SVP_L4_UDP && svp_udp_msg_parse(payload, n, aport, bport, &m))
-    role = m.kind == SVP_UK_CLIENT || m.kind == SVP_UK_QUERY ? 1
+    role = m.kind == SVP_UK_QUERY && m.broadcast ? -1 /* a node announcing itself */
+         : m.kind == SVP_UK_CLIENT || m.kind == SVP_UK_QUERY ? 1
          : m.kind == SVP_UK_SERVER || m.kind == SVP_UK_ANNOUNCE ? -1 : 0;
   if (role == 0)
     role = svp_payload_role(l4, payload, n);

@@ -55,6 +55,7 @@ struct view {
   bool given;          /* some datagram went to the consumer */
   bool done;           /* the consumer decided: no more bytes */
   struct kept held;    /* an announcement waiting for an answer */
+  uint8_t held_rank;   /* 1 a node's broadcast query, 2 an announcement */
   uint32_t cap[2];     /* view 1: allocated size of f->dir[d].data */
 };
 
@@ -334,9 +335,11 @@ static void route_request(struct svp_flowtab *ft, struct svp_ftent *e, int vi,
             svp_ft_cur_ref(ft));
 }
 
-/* An answer (or announcement) from the server side of view vi. */
+/* An answer from the server side of view vi, or what it says unprompted
+ * (rank 2: an announcement; rank 1: a query it broadcast, which says less:
+ * an announcement that comes later replaces it). */
 static void route_answer(struct svp_flowtab *ft, struct svp_ftent *e, int vi,
-                         const struct svp_pkt *p, bool announce)
+                         const struct svp_pkt *p, int announce_rank)
 {
   struct svp_udpst *u = e->udp;
   if (vi == 1 && !make_twin(ft, e, u))
@@ -344,10 +347,12 @@ static void route_answer(struct svp_flowtab *ft, struct svp_ftent *e, int vi,
   struct view *v = &u->v[vi];
   if (v->answered || v->done)
     return;
-  if (announce) {
-    if (!v->held.len) {
-      kept_set(ft, &v->held, p->payload, p->paycap);
+  if (announce_rank) {
+    if (!v->held.len)
       svp_ft_stats(ft)->udp_announce_held++;
+    if (!v->held.len || announce_rank > v->held_rank) {
+      kept_set(ft, &v->held, p->payload, p->paycap);
+      v->held_rank = (uint8_t)announce_rank;
     }
     return;
   }
@@ -395,15 +400,20 @@ void svp_udp_packet(struct svp_flowtab *ft, struct svp_ftent *e, enum svp_dir_id
     /* view in which the sender is the client: 0 if it is view 0's client */
     int as_client = d == SVP_C2S ? 0 : 1;
     switch (m.kind) {
-    case SVP_UK_CLIENT:
     case SVP_UK_QUERY:
+      if (m.broadcast) { /* asked of everyone: the sender announces its node */
+        route_answer(ft, e, !as_client, p, 1);
+        break;
+      }
+      /* fall through */
+    case SVP_UK_CLIENT:
       route_request(ft, e, as_client, p);
       if (m.fresh_port_reply && as_client == 0 && !e->udp->v[0].answered)
         expect_fresh_port(ft, e);
       break;
     case SVP_UK_SERVER:
     case SVP_UK_ANNOUNCE:
-      route_answer(ft, e, !as_client, p, m.kind == SVP_UK_ANNOUNCE);
+      route_answer(ft, e, !as_client, p, m.kind == SVP_UK_ANNOUNCE ? 2 : 0);
       break;
     default:
       break;

@@ -8,6 +8,8 @@
 //   --broadcast ADDR   the subnet's broadcast address (node-bacnet's default
 //                      is 255.255.255.255)
 //   --announce         once bound, send I-Am to everyone (unsolicited)
+//   --who-is           once bound, send Who-Is to everyone (a front end
+//                      looking for devices)
 //   --peer ADDR        once bound, read that device's identification as
 //                      bacnet_client.js does; prints "peer ok" or "peer failed"
 //   --ask-back         read back the first device that reads this one (both
@@ -86,6 +88,8 @@ client.on("listening", () => {
   process.stdout.write("ready\n");
   if (argv.includes("--announce"))
     client.iAmResponse(null, DEVICE, E.Segmentation.NO_SEGMENTATION, VENDOR_ID);
+  if (argv.includes("--who-is"))
+    client.whoIs();
   if (opt("--peer"))
     readDevice(opt("--peer"), (ok) => process.stdout.write(ok ? "peer ok\n" : "peer failed\n"));
 });

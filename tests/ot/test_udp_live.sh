@@ -2,22 +2,24 @@
 # test_udp_live.sh BUILDDIR SRCDIR: UDP as it really flows, on real servers
 # and clients (src/reasm/udp.c, src/proto/udpmsg.c).
 #
-# In the namespace svpot-udp (10.202.6.2 and 10.202.6.3; this side
-# 10.202.6.1), with tcpdump on the veth:
+# In the namespace svpot-udp (10.202.6.2, .3 and .4; this side 10.202.6.1),
+# with tcpdump on the veth:
 #  - tftpd-hpa on 10.202.6.2:69 and Debian's tftp-hpa client: a read, a
 #    write and a read of a missing file. The server answers each request
 #    from a fresh port (its transfer ID).
 #  - BACnet/IP peers on npm node-bacnet (tests/ot/bacnet_device.js), all on
 #    port 47808: device 260002 here reads device 260001 (10.202.6.2), which
 #    reads it back; device 260003 (10.202.6.3) only sends I-Am to the
-#    subnet's broadcast address and is never asked anything.
+#    subnet's broadcast address and is never asked anything; a front end
+#    on 10.202.6.4 only broadcasts Who-Is.
 # Then `svpassive -r CAPTURE` must show:
 #  - 10.202.6.2:69/udp as tftp from the answers (not the port table), the
 #    request's flow marked altport, and no endpoint on a transfer port;
 #  - both peers 10.202.6.1:47808 and 10.202.6.2:47808 as bacnet from their
 #    answers (one flow, and its reverse view marked peer);
 #  - 10.202.6.3:47808 as bacnet from its I-Am (method announcement, device
-#    instance and vendor id in the extra info);
+#    instance and vendor id in the extra info), 10.202.6.4:47808 as bacnet
+#    (softmatch) from its broadcast Who-Is;
 #  - every server tshark's dissectors see answering (BACnet ACKs and I-Am,
 #    TFTP requests' receivers) named by evidence.
 # SVP_UDP_CAPTURE_OUT=FILE keeps the capture (tests/ot/captures/udp_peers.pcap
@@ -42,7 +44,8 @@ srv_bacnet_node_install >/dev/null || { echo "skip: cannot install node-bacnet" 
 export NODE_PATH=$(srv_bacnet_node_dir)/node_modules
 ot_netns_up udp 6 || exit 1
 ip netns exec "$LAB_NS" ip addr add 10.202.6.3/24 dev svpot6n || exit 1
-A=10.202.6.2 C=10.202.6.3 HERE=10.202.6.1 BCAST=10.202.6.255
+ip netns exec "$LAB_NS" ip addr add 10.202.6.4/24 dev svpot6n || exit 1
+A=10.202.6.2 C=10.202.6.3 D=10.202.6.4 HERE=10.202.6.1 BCAST=10.202.6.255
 cap=$LAB_WORK/udp.pcap
 lab_capture_start "$LAB_IFACE" "$cap" udp || exit 1
 
@@ -83,12 +86,15 @@ lab_bg bacnet_a node "$dev" "$A" 47808 --instance 260001 --ask-back
 wait_line bacnet_a ready || exit 1
 lab_bg bacnet_c node "$dev" "$C" 47808 --instance 260003 --broadcast "$BCAST" --announce
 wait_line bacnet_c ready || exit 1
+lab_bg bacnet_d node "$dev" "$D" 47808 --instance 260004 --broadcast "$BCAST" --who-is
+wait_line bacnet_d ready || exit 1
 lab_bg_client bacnet_b node "$dev" "$HERE" 47808 --instance 260002 --peer "$A"
 wait_line bacnet_b "peer ok" || fail=1
 wait_line bacnet_a "asked back ok" || fail=1
 lab_stop bacnet_b
 lab_stop bacnet_a
 lab_stop bacnet_c
+lab_stop bacnet_d
 lab_capture_stop
 [ -n "${SVP_UDP_CAPTURE_OUT:-}" ] && cp "$cap" "$SVP_UDP_CAPTURE_OUT"
 
@@ -101,9 +107,9 @@ tshark -n -r "$cap" -T fields -E separator=/t -e ip.src -e udp.srcport -e ip.dst
   -e udp.dstport -e bacapp.type -e bacapp.unconfirmed_service -e tftp.opcode \
   >"$LAB_WORK/tshark.tsv" 2>/dev/null || { echo "not ok - tshark failed"; exit 1; }
 
-python3 - "$LAB_WORK" "$A" "$C" "$HERE" <<'EOF' || fail=1
+python3 - "$LAB_WORK" "$A" "$C" "$HERE" "$D" <<'EOF' || fail=1
 import json, sys
-work, A, C, HERE = sys.argv[1:5]
+work, A, C, HERE, D = sys.argv[1:6]
 inv = {(e["addr"], e["port"], e["proto"]): e for e in map(json.loads, open(work + "/inv.json"))}
 flows = open(work + "/flows.txt").read().splitlines()
 bad = 0
@@ -133,6 +139,10 @@ c = inv.get((C, 47808, "udp"))
 check(evidence(c) and c["service"] == "bacnet" and c["method"] == "announcement" and
       "I-Am; device 260003; vendor id 999" in (c.get("extrainfo") or ""),
       "%s:47808/udp is bacnet from its I-Am alone: %s" % (C, show(c)))
+d = inv.get((D, 47808, "udp"))
+check(evidence(d) and d["service"] == "bacnet" and d["method"] == "announcement" and
+      d["match"] == "soft" and "Who-Is sender" in (d.get("extrainfo") or ""),
+      "%s:47808/udp is a BACnet node from its broadcast Who-Is: %s" % (D, show(d)))
 # the oracle: every server tshark sees answering is named by evidence
 servers = set()
 for line in open(work + "/tshark.tsv"):

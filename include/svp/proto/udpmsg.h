@@ -32,7 +32,9 @@ enum svp_udp_kind {
                          (I-Am, I-Have, COV notification, DNP3 unsolicited
                          response or link request, BBMD forward) */
   SVP_UK_QUERY,       /* asked of every device (Who-Is, Who-Has): the sender
-                         is a client here, and a peer of the protocol */
+                         is a client here, and a peer of the protocol; sent
+                         as a broadcast (see .broadcast) it is that node's
+                         announcement of itself on its port */
 };
 
 enum svp_udp_proto {
@@ -50,6 +52,8 @@ struct svp_udp_msg {
   enum svp_udp_proto proto;
   const char *what;        /* static: "I-Am", "ComplexACK", "ListIdentity reply", "RRQ"... */
   bool fresh_port_reply;   /* answered from another port of the server (TFTP) */
+  bool broadcast;          /* the header says it was sent to everyone (BACnet
+                              Original-Broadcast-NPDU) */
 };
 
 /* Read datagram p[0..n) sent from port sport to port dport. Always fills
